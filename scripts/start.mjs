@@ -1,0 +1,135 @@
+#!/usr/bin/env node
+// Starts the product on this machine after setup: the SFU, the local inference node and
+// the web app, each as its own process with its output prefixed. Secrets shared between
+// them are made once and kept in data/secrets.json so restarts keep sessions valid.
+// A service that crashes is restarted with a growing delay; Ctrl-C stops everything.
+import { spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import fs from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+const dataDir = process.env.HOLOCALL_DATA_DIR || path.join(root, 'data');
+fs.mkdirSync(dataDir, { recursive: true });
+
+function loadSecrets() {
+  const file = path.join(dataDir, 'secrets.json');
+  const secrets = fs.existsSync(file) ? JSON.parse(fs.readFileSync(file, 'utf8')) : {};
+  let changed = false;
+  for (const name of ['ROOM_TOKEN_SECRET', 'INFERENCE_SECRET', 'SESSION_SECRET']) {
+    if (!secrets[name]) {
+      secrets[name] = randomBytes(32).toString('base64url');
+      changed = true;
+    }
+  }
+  if (changed) fs.writeFileSync(file, JSON.stringify(secrets, null, 2), { mode: 0o600 });
+  return secrets;
+}
+
+const secrets = loadSecrets();
+const host = process.env.HOLOCALL_HOST || '127.0.0.1';
+const ports = {
+  web: process.env.WEB_PORT || '3000',
+  sfu: process.env.SFU_PORT || '3001',
+  inference: process.env.INFERENCE_PORT || '3002',
+};
+const webOrigin = process.env.WEB_ORIGIN || `http://localhost:${ports.web}`;
+const env = {
+  ...process.env,
+  ...Object.fromEntries(Object.entries(secrets).filter(([name]) => !process.env[name])),
+  WEB_PORT: ports.web,
+  SFU_PORT: ports.sfu,
+  INFERENCE_PORT: ports.inference,
+  WEB_ORIGIN: webOrigin,
+  SFU_CORS_ORIGIN: process.env.SFU_CORS_ORIGIN || webOrigin,
+  INFERENCE_ALLOWED_ORIGINS: process.env.INFERENCE_ALLOWED_ORIGINS || webOrigin,
+  HOLOCALL_DATA_DIR: dataDir,
+};
+
+const tsx = path.join(root, 'node_modules', '.bin', 'tsx');
+const services = [
+  {
+    name: 'sfu',
+    cwd: 'apps/sfu',
+    entry: 'src/main.ts',
+    cmd: tsx,
+    args: ['src/main.ts'],
+    url: `http://${host}:${ports.sfu}`,
+  },
+  {
+    name: 'inference',
+    cwd: 'apps/inference',
+    entry: 'src/main.ts',
+    cmd: tsx,
+    args: ['src/main.ts'],
+    url: `ws://127.0.0.1:${ports.inference}`,
+  },
+  {
+    name: 'web',
+    cwd: 'apps/web',
+    entry: 'scripts/serve.mjs',
+    cmd: process.execPath,
+    args: ['scripts/serve.mjs'],
+    url: webOrigin,
+  },
+].filter((service) => fs.existsSync(path.join(root, service.cwd, service.entry)));
+
+let stopping = false;
+const children = new Map();
+
+function prefixLines(name, stream, out) {
+  let buffered = '';
+  stream.on('data', (chunk) => {
+    buffered += chunk;
+    const lines = buffered.split('\n');
+    buffered = lines.pop() ?? '';
+    for (const line of lines) out.write(`[${name}] ${line}\n`);
+  });
+}
+
+function launch(service, attempt = 0) {
+  const child = spawn(service.cmd, service.args, {
+    cwd: path.join(root, service.cwd),
+    env,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  children.set(service.name, child);
+  prefixLines(service.name, child.stdout, process.stdout);
+  prefixLines(service.name, child.stderr, process.stderr);
+  const startedAt = Date.now();
+  child.on('exit', (code, signal) => {
+    children.delete(service.name);
+    if (stopping) return;
+    // A service that ran for a minute counts as healthy again: restart delays start over.
+    const next = Date.now() - startedAt > 60_000 ? 0 : attempt + 1;
+    if (next > 5) {
+      console.error(`[start] ${service.name} keeps failing (exit ${code ?? signal}); stopping everything`);
+      shutdown(1);
+      return;
+    }
+    const delay = Math.min(500 * 2 ** next, 10_000);
+    console.error(`[start] ${service.name} exited (${code ?? signal}); restarting in ${delay} ms`);
+    setTimeout(() => launch(service, next), delay);
+  });
+}
+
+function shutdown(code = 0) {
+  stopping = true;
+  for (const child of children.values()) child.kill('SIGTERM');
+  setTimeout(() => process.exit(code), 3000).unref();
+  if (children.size === 0) process.exit(code);
+  for (const child of children.values()) child.on('exit', () => children.size === 0 && process.exit(code));
+}
+
+process.on('SIGINT', () => shutdown(0));
+process.on('SIGTERM', () => shutdown(0));
+
+if (services.length === 0) {
+  console.error('[start] nothing to start');
+  process.exit(1);
+}
+for (const service of services) launch(service);
+console.log('[start] HoloCall is starting:');
+for (const service of services) console.log(`[start]   ${service.name.padEnd(10)} ${service.url}`);
+console.log('[start] Ctrl-C stops everything.');
