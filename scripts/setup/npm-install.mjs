@@ -21,10 +21,10 @@ export async function npmInstallStep(ctx) {
   const stampFile = path.join(ctx.root, 'node_modules', '.holocall-install-stamp');
   const key = ctx.hash(manifests(ctx.root));
   if (readStamp(stampFile) === key) return 'up to date';
-  const ci =
-    fs.existsSync(path.join(ctx.root, 'package-lock.json')) && !fs.existsSync(path.join(ctx.root, 'node_modules'));
-  ctx.log(ci ? 'npm ci (fresh checkout)' : 'npm install (manifests changed)');
-  run('npm', [ci ? 'ci' : 'install', '--no-audit', '--no-fund'], {
+  // `npm install`, not `npm ci`: it follows the lockfile just the same, and `npm ci` refuses
+  // lockfiles that leave out other platforms' optional packages (Biome's), as npm 11 writes them.
+  ctx.log('npm install (manifests changed or first run)');
+  run('npm', ['install', '--no-audit', '--no-fund'], {
     cwd: ctx.root,
     env: { ONNXRUNTIME_NODE_INSTALL: 'skip', MEDIASOUP_WORKER_BIN: '/dev/null/built-by-setup' },
     logFile: path.join(ctx.root, '.cache', 'logs', 'npm-install.log'),
