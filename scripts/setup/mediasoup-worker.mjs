@@ -37,9 +37,8 @@ function cacheKey(ctx, version, standIns) {
 
 function sameFile(a, b) {
   if (!fs.existsSync(a) || !fs.existsSync(b)) return false;
-  const sa = fs.statSync(a);
-  const sb = fs.statSync(b);
-  return sa.size === sb.size && sa.mtimeMs === sb.mtimeMs;
+  if (fs.statSync(a).size !== fs.statSync(b).size) return false;
+  return fs.readFileSync(a).equals(fs.readFileSync(b));
 }
 
 function buildWorker(ctx, pkgDir, standIns, target) {
@@ -95,7 +94,5 @@ export async function mediasoupWorkerStep(ctx) {
   fs.mkdirSync(path.dirname(installed), { recursive: true });
   fs.copyFileSync(cached, installed);
   fs.chmodSync(installed, 0o755);
-  const { mtime } = fs.statSync(cached);
-  fs.utimesSync(installed, mtime, mtime);
   return outcome;
 }
