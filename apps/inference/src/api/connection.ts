@@ -1,0 +1,365 @@
+import {
+  assertWithinSize,
+  type DriverFrame,
+  decodeDriverFrame,
+  decodeInferenceEnvelope,
+  HolocallError,
+  INFERENCE_PROTOCOL_VERSION,
+  InferenceClientMessage,
+  type InferenceNodeMessage,
+  MAX_INFERENCE_BINARY_BYTES,
+  MAX_INFERENCE_JSON_BYTES,
+  MAX_RENDER_PIXELS,
+  MAX_SENDERS_PER_CONNECTION,
+  type OutputFormat,
+  parseMessage,
+  renderedFrameHeaderBytes,
+  TRIPLANE_UPLOAD_SHAPE,
+  toWireError,
+  type ViewSpec,
+  verifyInferenceToken,
+  writeRenderedFrameHeader,
+} from '@holocall/protocol';
+import type { Logger } from '../log';
+import type { FrameSink, InferenceNode } from '../node';
+import { AdaptiveQuality, type QualityLevel } from '../render/quality';
+import type { RenderedFrame } from '../stages/contract';
+import { DEFAULT_JPEG_QUALITY, encodeImage } from './image-encode';
+
+/** What a connection needs of its socket (a `ws` WebSocket in production, a fake in tests). */
+export interface Socket {
+  send(data: string | Uint8Array): void;
+  close(code: number, reason: string): void;
+  readonly bufferedAmount: number;
+}
+
+/** WebSocket close codes (4000-4999 are the application's). */
+export const CLOSE = { unauthenticated: 4401, forbidden: 4403, helloTimeout: 4408, shuttingDown: 1001 } as const;
+
+/** Bytes waiting in the socket beyond which frames are dropped before rendering (about two large frames). */
+export const MAX_SEND_BUFFER_BYTES = 16 * 1024 * 1024;
+
+/** The view a peer gets until the browser sets one. */
+export const DEFAULT_VIEW: ViewSpec = { kind: 'flat', width: 512, height: 512 };
+
+interface PeerState {
+  avatarHash: string;
+  awaitingUpload: boolean;
+  view: ViewSpec | null;
+}
+
+export interface ConnectionCounters {
+  messages: number;
+  binary: number;
+  errors: Record<string, number>;
+  framesSent: number;
+  bytesSent: number;
+}
+
+let nextConnectionId = 1;
+
+/**
+ * One browser connection: authentication by the first message, then one dispatcher over the
+ * message tag. Malformed or refused messages are answered with a typed error and counted; the
+ * connection carries on. Driver frames go to the node's scheduler; rendered frames come back
+ * through `deliver` as binary messages.
+ */
+export class Connection implements FrameSink {
+  readonly id = nextConnectionId++;
+  private authenticated = false;
+  private closed = false;
+  private readonly peers = new Map<string, PeerState>();
+  private defaultView: ViewSpec = DEFAULT_VIEW;
+  private format: OutputFormat = 'rgba';
+  private jpegQuality = DEFAULT_JPEG_QUALITY;
+  private fixedQuality: QualityLevel | null = null;
+  private readonly adaptive: AdaptiveQuality;
+  private queue: Promise<void> = Promise.resolve();
+  readonly counters: ConnectionCounters = { messages: 0, binary: 0, errors: {}, framesSent: 0, bytesSent: 0 };
+  private readonly helloTimer: NodeJS.Timeout;
+
+  constructor(
+    private readonly socket: Socket,
+    private readonly node: InferenceNode,
+    private readonly auth: { secret: string; origin: string; helloTimeoutMs: number; threads: number },
+    private readonly log: Logger,
+    targetFps: number,
+  ) {
+    this.adaptive = new AdaptiveQuality(targetFps);
+    this.helloTimer = setTimeout(() => {
+      if (!this.authenticated)
+        this.refuse(CLOSE.helloTimeout, new HolocallError('unauthenticated', 'no hello in time'));
+    }, auth.helloTimeoutMs);
+  }
+
+  /** A text frame: JSON control messages, handled one at a time in arrival order. */
+  onText(text: string): void {
+    this.queue = this.queue.then(() => this.handleText(text));
+  }
+
+  /** A binary frame: driver frames and tri-plane uploads. */
+  onBinary(bytes: Uint8Array): void {
+    this.queue = this.queue.then(() => this.handleBinary(bytes));
+  }
+
+  onClose(): void {
+    this.closed = true;
+    clearTimeout(this.helloTimer);
+    for (const peerId of this.peers.keys()) this.node.forgetPeer(this, peerId);
+    this.peers.clear();
+  }
+
+  /** Avatar hashes this connection's peers use (to tell them when one is evicted). */
+  avatarEvicted(hash: string): void {
+    for (const [peerId, p] of this.peers) {
+      if (p.avatarHash === hash) {
+        this.sendError(
+          new HolocallError('not_found', 'avatar evicted from the cache: register the sender again', {
+            details: { peerId },
+          }),
+        );
+      }
+    }
+  }
+
+  private async handleText(text: string): Promise<void> {
+    if (this.closed) return;
+    this.counters.messages++;
+    let type: string | undefined;
+    try {
+      assertWithinSize('message bytes', Buffer.byteLength(text), MAX_INFERENCE_JSON_BYTES);
+      let raw: unknown;
+      try {
+        raw = JSON.parse(text);
+      } catch {
+        throw HolocallError.badRequest('message is not JSON');
+      }
+      if (raw && typeof raw === 'object' && typeof (raw as { type?: unknown }).type === 'string') {
+        type = (raw as { type: string }).type.slice(0, 32);
+      }
+      const msg = parseMessage(InferenceClientMessage, raw, 'inference message');
+      if (!this.authenticated) {
+        if (msg.type !== 'hello') throw new HolocallError('unauthenticated', 'the first message must be hello');
+        await this.hello(msg.token);
+        return;
+      }
+      await this.dispatch(msg);
+    } catch (error) {
+      if (!this.authenticated) {
+        this.refuse(CLOSE.unauthenticated, error);
+        return;
+      }
+      this.sendError(error, type);
+    }
+  }
+
+  private async hello(token: string): Promise<void> {
+    const claims = await verifyInferenceToken(token, this.auth.secret, this.auth.origin);
+    this.authenticated = true;
+    clearTimeout(this.helloTimer);
+    this.log.info('browser connected', { conn: this.id, sub: claims.sub });
+    this.send({
+      type: 'welcome',
+      protocolVersion: INFERENCE_PROTOCOL_VERSION,
+      node: {
+        renderer: this.node.stage.name,
+        executionProvider: this.node.stage.executionProvider,
+        reenact: this.node.reenact.name,
+        untrained: this.node.stage.untrained || this.node.reenact.untrained,
+        threads: this.auth.threads,
+      },
+      limits: {
+        maxSenders: MAX_SENDERS_PER_CONNECTION,
+        maxRenderPixels: MAX_RENDER_PIXELS,
+        maxBinaryBytes: MAX_INFERENCE_BINARY_BYTES,
+      },
+    });
+  }
+
+  private async dispatch(msg: InferenceClientMessage): Promise<void> {
+    switch (msg.type) {
+      case 'hello':
+        throw new HolocallError('conflict', 'already authenticated');
+      case 'register-sender': {
+        if (!this.peers.has(msg.peerId) && this.peers.size >= MAX_SENDERS_PER_CONNECTION) {
+          throw HolocallError.tooLarge('senders', MAX_SENDERS_PER_CONNECTION, this.peers.size + 1);
+        }
+        let cacheHit = this.node.cache.has(msg.avatarHash);
+        if (msg.source === 'cache' && !cacheHit) {
+          throw new HolocallError('not_found', 'no cached tri-plane for this avatar: upload it', {
+            details: { peerId: msg.peerId },
+          });
+        }
+        if (msg.source === 'synthetic-head' && !cacheHit) {
+          await this.node.registerSender(msg.avatarHash, { triplane: this.node.syntheticTriplane(), sourceFace: {} });
+        }
+        if (msg.source === 'upload') cacheHit = false;
+        const awaitingUpload = msg.source === 'upload';
+        const previous = this.peers.get(msg.peerId);
+        this.peers.set(msg.peerId, { avatarHash: msg.avatarHash, awaitingUpload, view: previous?.view ?? null });
+        this.send({ type: 'registered', peerId: msg.peerId, avatarHash: msg.avatarHash, cacheHit, awaitingUpload });
+        return;
+      }
+      case 'unregister-sender':
+        if (!this.peers.delete(msg.peerId)) throw new HolocallError('not_found', 'peer is not registered');
+        this.node.forgetPeer(this, msg.peerId);
+        this.send({ type: 'unregistered', peerId: msg.peerId });
+        return;
+      case 'set-view':
+        if (msg.peerId === undefined) {
+          this.defaultView = msg.view;
+          for (const p of this.peers.values()) p.view = null;
+        } else {
+          const p = this.peers.get(msg.peerId);
+          if (!p) throw new HolocallError('not_found', 'peer is not registered');
+          p.view = msg.view;
+        }
+        this.send({ type: 'ok', inReplyTo: msg.type });
+        return;
+      case 'set-quality':
+        this.fixedQuality = msg.level === 'auto' ? null : msg.level;
+        if (msg.targetFps !== undefined) this.adaptive.setTarget(msg.targetFps);
+        this.send({ type: 'ok', inReplyTo: msg.type });
+        return;
+      case 'set-output':
+        this.format = msg.format;
+        this.jpegQuality = msg.jpegQuality ?? DEFAULT_JPEG_QUALITY;
+        this.send({ type: 'ok', inReplyTo: msg.type });
+        return;
+      case 'get-stats':
+        this.send({ type: 'stats', stats: { ...this.node.stats(), connection: this.statsForConnection() } });
+        return;
+      case 'ping':
+        this.send(msg.nonce === undefined ? { type: 'pong' } : { type: 'pong', nonce: msg.nonce });
+        return;
+    }
+  }
+
+  private async handleBinary(bytes: Uint8Array): Promise<void> {
+    if (this.closed) return;
+    this.counters.binary++;
+    try {
+      if (!this.authenticated) throw new HolocallError('unauthenticated', 'the first message must be hello');
+      const env = decodeInferenceEnvelope(bytes);
+      const peer = this.peers.get(env.peerId);
+      if (!peer) throw new HolocallError('not_found', 'peer is not registered', { details: { peerId: env.peerId } });
+      if (env.kind === 'triplane') {
+        if (!peer.awaitingUpload || env.avatarHash !== peer.avatarHash) {
+          throw new HolocallError('conflict', 'no upload expected for this peer and avatar', {
+            details: { peerId: env.peerId },
+          });
+        }
+        const [, channels, resolution] = TRIPLANE_UPLOAD_SHAPE;
+        await this.node.registerSender(env.avatarHash, {
+          triplane: { resolution, channels, data: env.data },
+          sourceFace: {},
+        });
+        peer.awaitingUpload = false;
+        this.send({
+          type: 'registered',
+          peerId: env.peerId,
+          avatarHash: env.avatarHash,
+          cacheHit: true,
+          awaitingUpload: false,
+        });
+        return;
+      }
+      const frame: DriverFrame = decodeDriverFrame(env.frame);
+      if (peer.awaitingUpload) throw new HolocallError('conflict', 'tri-plane upload pending for this peer');
+      this.node.submitFrame(this, env.peerId, frame);
+    } catch (error) {
+      if (!this.authenticated) {
+        this.refuse(CLOSE.unauthenticated, error);
+        return;
+      }
+      this.sendError(error, 'binary');
+    }
+  }
+
+  // ---- FrameSink ----
+
+  senderSetup(peerId: string): { avatarHash: string; view: ViewSpec } | null {
+    const p = this.peers.get(peerId);
+    if (!p || this.closed) return null;
+    return { avatarHash: p.avatarHash, view: p.view ?? this.defaultView };
+  }
+
+  quality(): QualityLevel {
+    return this.fixedQuality ?? this.adaptive.level;
+  }
+
+  canSend(): boolean {
+    return !this.closed && this.socket.bufferedAmount < MAX_SEND_BUFFER_BYTES;
+  }
+
+  deliver(peerId: string, frame: DriverFrame, rendered: RenderedFrame, quality: QualityLevel, ms: number): void {
+    if (this.closed) return;
+    const image = encodeImage(rendered.pixels, rendered.width, rendered.height, this.format, this.jpegQuality);
+    const headerBytes = renderedFrameHeaderBytes(peerId);
+    const out = new Uint8Array(headerBytes + image.length);
+    const view = this.senderSetup(peerId)?.view;
+    writeRenderedFrameHeader(out, {
+      peerId,
+      seq: frame.seq,
+      captureTimeMs: frame.captureTimeMs,
+      renderMs: ms,
+      format: this.format,
+      quality,
+      layout: view?.kind === 'quilt' ? 'quilt' : 'flat',
+      cols: view?.kind === 'quilt' ? view.cols : 1,
+      rows: view?.kind === 'quilt' ? view.rows : 1,
+      width: rendered.width,
+      height: rendered.height,
+    });
+    out.set(image, headerBytes);
+    this.socket.send(out);
+    this.counters.framesSent++;
+    this.counters.bytesSent += out.length;
+  }
+
+  fail(_peerId: string, error: unknown): void {
+    this.sendError(error, 'render');
+  }
+
+  recordFrameTime(ms: number): void {
+    if (this.fixedQuality) return;
+    const { level, changed } = this.adaptive.record(ms);
+    if (changed) this.send({ type: 'quality', level, auto: true, frameMs: Math.round(ms * 10) / 10 });
+  }
+
+  // ---- helpers ----
+
+  statsForConnection(): Record<string, unknown> {
+    return {
+      id: this.id,
+      peers: this.peers.size,
+      quality: this.quality(),
+      qualityMode: this.fixedQuality ? 'fixed' : 'auto',
+      format: this.format,
+      ...this.counters,
+    };
+  }
+
+  private send(msg: InferenceNodeMessage): void {
+    if (!this.closed) this.socket.send(JSON.stringify(msg));
+  }
+
+  private sendError(error: unknown, inReplyTo?: string): void {
+    const wire = toWireError(error);
+    if (wire.code === 'internal') this.log.error('request failed', { conn: this.id, error: String(error) });
+    this.counters.errors[wire.code] = (this.counters.errors[wire.code] ?? 0) + 1;
+    const msg: InferenceNodeMessage = { type: 'error', code: wire.code, message: wire.message.slice(0, 512) };
+    if (wire.details) msg.details = wire.details;
+    if (inReplyTo) msg.inReplyTo = inReplyTo;
+    this.send(msg);
+  }
+
+  private refuse(code: number, error: unknown): void {
+    if (this.closed) return;
+    this.sendError(error);
+    this.log.warn('connection refused', { conn: this.id, reason: toWireError(error).code });
+    this.closed = true;
+    clearTimeout(this.helloTimer);
+    this.socket.close(code, toWireError(error).code);
+  }
+}

@@ -1,0 +1,111 @@
+import { HolocallError } from '@holocall/protocol';
+import type { PreparedTriplane, RenderedFrame, RenderRequest, RenderStage } from '../stages/contract';
+import type { Triplane } from '../triplane/layout';
+import { DEFAULT_TERMINATION_TRANSMITTANCE } from './march-kernel';
+import { marchSettings } from './march-settings';
+import { presetFor, rayGridFor } from './quality';
+import { assertRenderableCamera, CAMERA_PREPARED_FLOATS, prepareCamera } from './rays';
+import { createRenderAsset, prepareRenderAsset, type RenderAsset, updateRenderAsset } from './render-asset';
+import { bandsFor, type RenderJobSpec } from './render-job';
+import type { RenderPool } from './render-pool';
+
+/** Most views one render may hold (a Looking Glass quilt has up to 100). */
+export const MAX_VIEWS = 100;
+/** Most output pixels one render may produce (a 4096 x 4096 quilt). */
+export const MAX_OUTPUT_PIXELS = 4096 * 4096;
+
+interface CpuPrepared extends PreparedTriplane {
+  readonly asset: RenderAsset;
+}
+
+/**
+ * The fast CPU renderer as a render stage: the sparse ray marcher on a pool of threads.
+ * Tri-planes are prepared once (packed planes + occupancy grid in shared memory); frames with
+ * a residual are packed into one reusable working asset (frames render one at a time).
+ */
+export class CpuRenderStage implements RenderStage {
+  readonly name = 'cpu-sparse-marcher';
+  readonly executionProvider = 'cpu';
+  readonly untrained = false;
+  private readonly working = new Map<number, RenderAsset>();
+  private readonly cameras = new Float64Array(MAX_VIEWS * CAMERA_PREPARED_FLOATS);
+
+  constructor(private readonly pool: RenderPool) {}
+
+  async prepare(triplane: Triplane): Promise<CpuPrepared> {
+    const asset = prepareRenderAsset(triplane);
+    this.pool.attach(asset);
+    return { triplane, asset, bytes: asset.bytes };
+  }
+
+  release(prepared: PreparedTriplane): void {
+    this.pool.detach((prepared as CpuPrepared).asset.id);
+  }
+
+  async render(prepared: PreparedTriplane, residual: Triplane | null, request: RenderRequest): Promise<RenderedFrame> {
+    const started = performance.now();
+    const source = (prepared as CpuPrepared).asset;
+    let asset = source;
+    if (residual) {
+      let work = this.working.get(source.resolution);
+      if (!work) {
+        work = createRenderAsset(source.resolution);
+        this.working.set(source.resolution, work);
+        this.pool.attach(work);
+      }
+      updateRenderAsset(work, prepared.triplane, residual);
+      asset = work;
+    }
+    const views = request.cameras.length;
+    const cols = request.layout.kind === 'quilt' ? request.layout.cols : 1;
+    const rows = request.layout.kind === 'quilt' ? request.layout.rows : 1;
+    if (views < 1 || views > MAX_VIEWS || views !== cols * rows) {
+      throw HolocallError.badRequest('camera count does not match the layout', { views, cols, rows });
+    }
+    const width = cols * request.tileWidth;
+    const height = rows * request.tileHeight;
+    if (width * height > MAX_OUTPUT_PIXELS)
+      throw HolocallError.tooLarge('output pixels', MAX_OUTPUT_PIXELS, width * height);
+    request.cameras.forEach((cam, i) => {
+      assertRenderableCamera(cam, `camera ${i}`);
+      prepareCamera(cam, this.cameras, i * CAMERA_PREPARED_FLOATS);
+    });
+    const preset = presetFor(request.quality, views);
+    const grid = rayGridFor(preset, request.tileWidth, request.tileHeight);
+    const settings = marchSettings(grid.width, grid.height, preset.coarseSamples, preset.fineSamples);
+    const spec: RenderJobSpec = {
+      assetId: asset.id,
+      views,
+      settings,
+      cameras: this.cameras.subarray(0, views * CAMERA_PREPARED_FLOATS),
+      tileWidth: request.tileWidth,
+      tileHeight: request.tileHeight,
+      cols,
+      rows,
+      bandsPerView: bandsFor(views, grid.height, Math.max(1, this.pool.threads)),
+      terminationTransmittance: DEFAULT_TERMINATION_TRANSMITTANCE,
+    };
+    const buffers = this.pool.buffersFor(views * grid.width * grid.height * 4, width * height * 4);
+    const { decoded } = await this.pool.run(spec, buffers);
+    return {
+      pixels: buffers.output,
+      width,
+      height,
+      views,
+      rays: {
+        width: grid.width,
+        height: grid.height,
+        coarseSamples: preset.coarseSamples,
+        fineSamples: preset.fineSamples,
+      },
+      decodedSamples: decoded,
+      ms: performance.now() - started,
+    };
+  }
+
+  async close(): Promise<void> {
+    for (const w of this.working.values()) this.pool.detach(w.id);
+    this.working.clear();
+    await this.pool.close();
+  }
+}

@@ -1,0 +1,115 @@
+import type { QualityLevel } from '../render/quality';
+import type { Triplane } from '../triplane/layout';
+
+/**
+ * The three stages of the neural core (VOODOO 3D), each a backend behind one interface.
+ * Shapes follow MODEL_CONTRACT.md; ONNX models that implement a stage use the IO names there.
+ *
+ *   lift:    aligned image 3x512x512 + camera 25  -> tri-plane 3x32x256x256 (+ source face)
+ *   reenact: source tri-plane + source face + driver expression -> residual tri-plane (same shape)
+ *   render:  tri-plane + cameras Vx25 -> images V x 3 x H x W (ray-marched low-res, upsampled)
+ */
+
+export const ALIGNED_IMAGE_SIZE = 512;
+
+/** An FFHQ/EG3D-aligned face crop, RGB planar float in [0, 1], 3 x 512 x 512. */
+export interface AlignedImage {
+  readonly width: number;
+  readonly height: number;
+  readonly rgb: Float32Array;
+}
+
+/**
+ * What the lift stage learns about the source face besides its tri-plane, for reenactment:
+ * all optional, each backend documents what it fills and needs.
+ */
+export interface SourceFace {
+  /** The source camera (25 floats) the photo was taken from. */
+  readonly camera?: Float32Array;
+  /** Landmarks in the canonical, pose-free frame (N x 3, row-major). */
+  readonly landmarks?: Float32Array;
+  /** The sender's neutral expression code (same layout as driver landmark codes). */
+  readonly neutralCode?: Float32Array;
+  /** The frontalised source face (paper: x_s^f), for image-based expression encoders. */
+  readonly frontalImage?: AlignedImage;
+}
+
+export interface LiftResult {
+  readonly triplane: Triplane;
+  readonly sourceFace: SourceFace;
+}
+
+export interface LiftStage {
+  readonly name: string;
+  /** True for generated (random) weights: its output is meaningless and must be labelled so. */
+  readonly untrained: boolean;
+  lift(image: AlignedImage, camera: Float32Array): Promise<LiftResult>;
+}
+
+/** The expression part of a driver frame (mirrors `DriverFrame['expression']` of the protocol). */
+export type DriverExpression =
+  | { kind: 'none' }
+  | { kind: 'landmarks'; code: Float32Array }
+  | { kind: 'latent'; code: Float32Array }
+  | { kind: 'crop'; cropSeq: number; image?: AlignedImage };
+
+export interface ReenactInput {
+  readonly source: Triplane;
+  readonly sourceFace: SourceFace;
+  readonly driver: DriverExpression;
+}
+
+export interface ReenactBackend {
+  readonly name: string;
+  readonly untrained: boolean;
+  /**
+   * The residual to add to the source tri-plane (T' = T + residual), or null for a zero
+   * residual (the renderer then reuses the source's prepared planes and occupancy grid).
+   * A returned tri-plane may be reused by the backend on its next call: consume it first.
+   */
+  residual(input: ReenactInput): Promise<Triplane | null>;
+}
+
+/** How the views of one render are laid out: one view, or a Looking Glass quilt (view 0 bottom-left). */
+export type ViewLayout = { kind: 'flat' } | { kind: 'quilt'; cols: number; rows: number };
+
+export interface RenderRequest {
+  /** One 25-float camera per view (quilt: cols * rows, view 0 leftmost). */
+  readonly cameras: readonly Float32Array[];
+  readonly layout: ViewLayout;
+  /** Output size of each view. */
+  readonly tileWidth: number;
+  readonly tileHeight: number;
+  readonly quality: QualityLevel;
+}
+
+export interface RenderedFrame {
+  /** RGBA8, (cols * tileWidth) x (rows * tileHeight); colour over black, alpha = coverage. Valid until the next render. */
+  readonly pixels: Uint8Array;
+  readonly width: number;
+  readonly height: number;
+  readonly views: number;
+  /** The ray grid and samples actually used per view. */
+  readonly rays: { width: number; height: number; coarseSamples: number; fineSamples: number };
+  readonly decodedSamples: number;
+  readonly ms: number;
+}
+
+/** A tri-plane made ready for one render stage (packed planes, grids, device buffers...). */
+export interface PreparedTriplane {
+  readonly triplane: Triplane;
+  /** Bytes held on top of the tri-plane itself. */
+  readonly bytes: number;
+}
+
+export interface RenderStage {
+  readonly name: string;
+  /** Where it runs: 'cpu', 'webgpu', 'cuda'. */
+  readonly executionProvider: string;
+  readonly untrained: boolean;
+  prepare(triplane: Triplane): Promise<PreparedTriplane>;
+  release(prepared: PreparedTriplane): void;
+  /** Renders T' = prepared + residual (null: no residual) for every camera of the request. */
+  render(prepared: PreparedTriplane, residual: Triplane | null, request: RenderRequest): Promise<RenderedFrame>;
+  close(): Promise<void>;
+}

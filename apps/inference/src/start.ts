@@ -1,0 +1,74 @@
+import { InferenceServer } from './api/server';
+import type { InferenceConfig } from './config';
+import type { Logger } from './log';
+import { NeuralReenact, NeuralRenderStage } from './neural/neural-backend';
+import { InferenceNode } from './node';
+import { chooseProvider } from './onnx/execution-providers';
+import { CpuRenderStage } from './render/cpu-render-stage';
+import { OnnxRenderStage } from './render/onnx-render-stage';
+import { RenderPool } from './render/render-pool';
+import type { ReenactBackend, RenderStage } from './stages/contract';
+import { IdentityReenact } from './stages/identity-reenact';
+
+export interface RunningNode {
+  node: InferenceNode;
+  server: InferenceServer;
+  port: number;
+  close(): Promise<void>;
+}
+
+/**
+ * Builds the render stage for the configuration: the sparse CPU marcher on threads, or the
+ * dense ONNX graph on a GPU execution provider. 'auto' uses the GPU when one was detected.
+ */
+export async function createRenderStage(config: InferenceConfig, log: Logger): Promise<RenderStage> {
+  const choice = await chooseProvider(config.executionProvider, log);
+  if (config.renderer === 'neural') return NeuralRenderStage.open(config.modelsDir, choice.provider, log);
+  const useOnnx = config.renderer === 'onnx' || (config.renderer === 'auto' && choice.provider !== 'cpu');
+  if (useOnnx) {
+    log.info('renderer', { renderer: 'onnx-dense-graph', executionProvider: choice.provider });
+    return new OnnxRenderStage(choice.provider, log);
+  }
+  const pool = await RenderPool.start(config.renderThreads);
+  log.info('renderer', { renderer: 'cpu-sparse-marcher', threads: pool.threads });
+  return new CpuRenderStage(pool);
+}
+
+export async function startInferenceNode(
+  config: InferenceConfig,
+  log: Logger,
+  parts: { stage?: RenderStage; reenact?: ReenactBackend; helloTimeoutMs?: number } = {},
+): Promise<RunningNode> {
+  const stage = parts.stage ?? (await createRenderStage(config, log));
+  const reenact =
+    parts.reenact ??
+    (config.reenact === 'neural'
+      ? await NeuralReenact.open(config.modelsDir, (await chooseProvider(config.executionProvider, log)).provider, log)
+      : new IdentityReenact());
+  let server: InferenceServer | null = null;
+  const node = new InferenceNode(stage, reenact, config.cacheBytes, log, (hash) => server?.avatarEvicted(hash));
+  server = new InferenceServer(
+    node,
+    {
+      host: config.host,
+      port: config.port,
+      allowedOrigins: config.allowedOrigins,
+      secret: config.secret,
+      targetFps: config.targetFps,
+      threads: config.renderThreads,
+      helloTimeoutMs: parts.helloTimeoutMs,
+    },
+    log,
+  );
+  const { port } = await server.listen();
+  const running = server;
+  return {
+    node,
+    server: running,
+    port,
+    async close() {
+      await running.close();
+      await node.close();
+    },
+  };
+}

@@ -1,0 +1,307 @@
+import {
+  decodeRenderedFrame,
+  encodeDriverFrame,
+  encodeDriverFrameEnvelope,
+  mintInferenceToken,
+} from '@holocall/protocol';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import WebSocket from 'ws';
+import type { InferenceConfig } from '../src/config';
+import { createLogger } from '../src/log';
+import { CpuRenderStage } from '../src/render/cpu-render-stage';
+import { RenderPool } from '../src/render/render-pool';
+import type { PreparedTriplane, RenderedFrame, RenderRequest, RenderStage } from '../src/stages/contract';
+import { type RunningNode, startInferenceNode } from '../src/start';
+import type { Triplane } from '../src/triplane/layout';
+
+const ORIGIN = 'http://app.test:3000';
+const SECRET = 'test-secret-test-secret-test-secret-0123';
+const HASH = 'feedface'.repeat(4);
+const log = createLogger({}, 'silent');
+
+/** Wraps a render stage and makes every render take at least `delayMs` (to pile frames up). */
+class SlowStage implements RenderStage {
+  delayMs = 0;
+  renderedSeqs: number[] = [];
+  constructor(private readonly inner: RenderStage) {}
+  get name() {
+    return this.inner.name;
+  }
+  get executionProvider() {
+    return this.inner.executionProvider;
+  }
+  get untrained() {
+    return this.inner.untrained;
+  }
+  prepare(t: Triplane) {
+    return this.inner.prepare(t);
+  }
+  release(p: PreparedTriplane) {
+    this.inner.release(p);
+  }
+  async render(p: PreparedTriplane, r: Triplane | null, req: RenderRequest): Promise<RenderedFrame> {
+    if (this.delayMs > 0) await new Promise((resolve) => setTimeout(resolve, this.delayMs));
+    return this.inner.render(p, r, req);
+  }
+  close() {
+    return this.inner.close();
+  }
+}
+
+function config(): InferenceConfig {
+  return {
+    host: '127.0.0.1',
+    port: 0,
+    allowedOrigins: [ORIGIN],
+    secret: SECRET,
+    executionProvider: 'cpu',
+    renderer: 'cpu',
+    reenact: 'identity',
+    modelsDir: '/nonexistent',
+    renderThreads: 0,
+    cacheBytes: 256 * 1024 * 1024,
+    targetFps: 30,
+  };
+}
+
+interface Client {
+  ws: WebSocket;
+  texts: Record<string, unknown>[];
+  binaries: Uint8Array[];
+  closed: Promise<{ code: number; reason: string }>;
+  next(pred: (m: Record<string, unknown>) => boolean, timeoutMs?: number): Promise<Record<string, unknown>>;
+  sendJson(m: unknown): void;
+}
+
+function connect(port: number, origin?: string): Promise<Client> {
+  return new Promise((resolve, reject) => {
+    const ws = new WebSocket(`ws://127.0.0.1:${port}/ws`, origin ? { origin } : {});
+    const texts: Record<string, unknown>[] = [];
+    const binaries: Uint8Array[] = [];
+    const waiters: { pred: (m: Record<string, unknown>) => boolean; resolve: (m: Record<string, unknown>) => void }[] =
+      [];
+    const closed = new Promise<{ code: number; reason: string }>((r) =>
+      ws.on('close', (code, reason) => r({ code, reason: reason.toString() })),
+    );
+    ws.on('message', (data, isBinary) => {
+      if (isBinary) {
+        binaries.push(new Uint8Array(data as Buffer));
+        return;
+      }
+      const m = JSON.parse(data.toString()) as Record<string, unknown>;
+      texts.push(m);
+      for (const w of [...waiters]) {
+        if (w.pred(m)) {
+          waiters.splice(waiters.indexOf(w), 1);
+          w.resolve(m);
+        }
+      }
+    });
+    ws.on('unexpected-response', (_req, res) => reject(new Error(`HTTP ${res.statusCode}`)));
+    ws.on('error', reject);
+    ws.on('open', () =>
+      resolve({
+        ws,
+        texts,
+        binaries,
+        closed,
+        sendJson: (m) => ws.send(JSON.stringify(m)),
+        next: (pred, timeoutMs = 5000) =>
+          new Promise((res, rej) => {
+            const found = texts.find(pred);
+            if (found) {
+              texts.splice(texts.indexOf(found), 1);
+              res(found);
+              return;
+            }
+            const timer = setTimeout(() => rej(new Error('timed out waiting for a message')), timeoutMs);
+            waiters.push({
+              pred,
+              resolve: (m) => {
+                clearTimeout(timer);
+                texts.splice(texts.indexOf(m), 1);
+                res(m);
+              },
+            });
+          }),
+      }),
+    );
+  });
+}
+
+async function authed(port: number): Promise<Client> {
+  const c = await connect(port, ORIGIN);
+  c.sendJson({
+    type: 'hello',
+    protocolVersion: 1,
+    token: await mintInferenceToken(SECRET, { origin: ORIGIN, ttlSeconds: 60 }),
+  });
+  await c.next((m) => m.type === 'welcome');
+  return c;
+}
+
+async function waitFor(cond: () => boolean, timeoutMs = 5000): Promise<void> {
+  const until = Date.now() + timeoutMs;
+  while (!cond()) {
+    if (Date.now() > until) throw new Error('condition not met in time');
+    await new Promise((r) => setTimeout(r, 10));
+  }
+}
+
+function driverFrame(seq: number): Uint8Array {
+  return encodeDriverFrame({
+    seq,
+    captureTimeMs: 1_700_000_000_000 + seq,
+    pose: { rotation: [0.1, 0, 0], translation: [0, 0, 0.6] },
+    expression: { kind: 'none' },
+  });
+}
+
+describe('inference node API', () => {
+  let running: RunningNode;
+  let stage: SlowStage;
+  beforeAll(async () => {
+    stage = new SlowStage(new CpuRenderStage(await RenderPool.start(0)));
+    running = await startInferenceNode(config(), log, { stage, helloTimeoutMs: 400 });
+  });
+  afterAll(async () => {
+    await running.close();
+  });
+
+  it('refuses a WebSocket from another origin, or without one, before it opens', async () => {
+    await expect(connect(running.port, 'http://evil.test')).rejects.toThrow('HTTP 403');
+    await expect(connect(running.port)).rejects.toThrow('HTTP 403');
+    expect(running.server.refused.origin).toBeGreaterThanOrEqual(2);
+  });
+
+  it('closes a connection that sends no hello in time', async () => {
+    const c = await connect(running.port, ORIGIN);
+    expect((await c.closed).code).toBe(4408);
+  });
+
+  it('closes a connection whose first message is not hello, or whose token is bad or expired', async () => {
+    const cases: [unknown, string][] = [
+      [{ type: 'get-stats' }, 'unauthenticated'],
+      [{ type: 'hello', protocolVersion: 1, token: 'not-a-token' }, 'unauthenticated'],
+      [
+        {
+          type: 'hello',
+          protocolVersion: 1,
+          token: await mintInferenceToken(
+            SECRET,
+            { origin: ORIGIN, ttlSeconds: 60 },
+            Math.floor(Date.now() / 1000) - 3600,
+          ),
+        },
+        'token_expired',
+      ],
+      [
+        {
+          type: 'hello',
+          protocolVersion: 1,
+          token: await mintInferenceToken(`${SECRET}!`, { origin: ORIGIN, ttlSeconds: 60 }),
+        },
+        'unauthenticated',
+      ],
+      [
+        {
+          type: 'hello',
+          protocolVersion: 1,
+          token: await mintInferenceToken(SECRET, { origin: 'http://other.test', ttlSeconds: 60 }),
+        },
+        'origin_refused',
+      ],
+    ];
+    for (const [first, code] of cases) {
+      const c = await connect(running.port, ORIGIN);
+      c.sendJson(first);
+      const err = await c.next((m) => m.type === 'error');
+      expect(err.code).toBe(code);
+      expect((await c.closed).code).toBe(4401);
+    }
+    // Binary before hello is refused the same way.
+    const c = await connect(running.port, ORIGIN);
+    c.ws.send(encodeDriverFrameEnvelope('p1', driverFrame(1)));
+    expect((await c.closed).code).toBe(4401);
+  });
+
+  it('answers malformed messages with typed errors and keeps the connection', async () => {
+    const c = await authed(running.port);
+    c.ws.send('{not json');
+    expect((await c.next((m) => m.type === 'error')).code).toBe('bad_request');
+    c.sendJson({ type: 'set-quality', level: 'ultra' });
+    expect(await c.next((m) => m.type === 'error')).toMatchObject({ code: 'bad_request', inReplyTo: 'set-quality' });
+    c.sendJson({ type: 'ping', pad: 'x'.repeat(20_000) });
+    expect((await c.next((m) => m.type === 'error')).code).toBe('too_large');
+    c.ws.send(Uint8Array.from([9, 9, 9]));
+    expect((await c.next((m) => m.type === 'error')).code).toBe('malformed_frame');
+    c.ws.send(encodeDriverFrameEnvelope('nobody', driverFrame(1)));
+    expect((await c.next((m) => m.type === 'error')).code).toBe('not_found');
+    c.sendJson({ type: 'register-sender', peerId: 'p1', avatarHash: HASH, source: 'cache' });
+    expect((await c.next((m) => m.type === 'error')).code).toBe('not_found');
+    c.sendJson({ type: 'hello', protocolVersion: 1, token: 'again' });
+    expect((await c.next((m) => m.type === 'error')).code).toBe('conflict');
+    c.sendJson({ type: 'ping', nonce: 7 });
+    expect(await c.next((m) => m.type === 'pong')).toEqual({ type: 'pong', nonce: 7 });
+    c.ws.close();
+  });
+
+  it('renders a registered demo sender and returns a decodable frame', async () => {
+    const c = await authed(running.port);
+    c.sendJson({ type: 'register-sender', peerId: 'p1', avatarHash: HASH, source: 'synthetic-head' });
+    expect(await c.next((m) => m.type === 'registered')).toMatchObject({ peerId: 'p1', awaitingUpload: false });
+    c.sendJson({ type: 'set-view', view: { kind: 'flat', width: 64, height: 48 } });
+    await c.next((m) => m.type === 'ok');
+    c.sendJson({ type: 'set-quality', level: 'interactive' });
+    await c.next((m) => m.type === 'ok');
+    c.ws.send(encodeDriverFrameEnvelope('p1', driverFrame(5)));
+    await waitFor(() => c.binaries.length >= 1);
+    expect(c.binaries.length).toBe(1);
+    const { header, image } = decodeRenderedFrame(c.binaries[0]!);
+    expect(header).toMatchObject({ peerId: 'p1', seq: 5, format: 'rgba', width: 64, height: 48, layout: 'flat' });
+    expect(image.length).toBe(64 * 48 * 4);
+    expect(image.some((v) => v > 0)).toBe(true);
+    c.sendJson({ type: 'get-stats' });
+    const stats = (await c.next((m) => m.type === 'stats')).stats as {
+      cache: { entries: number; bytesPerAvatar: number };
+    };
+    expect(stats.cache.entries).toBeGreaterThanOrEqual(1);
+    expect(stats.cache.bytesPerAvatar).toBeGreaterThan(24 * 1024 * 1024);
+    c.ws.close();
+  });
+
+  it('drops stale frames under load: only the latest waiting frame is rendered', async () => {
+    const c = await authed(running.port);
+    c.sendJson({ type: 'register-sender', peerId: 'p2', avatarHash: HASH, source: 'synthetic-head' });
+    await c.next((m) => m.type === 'registered');
+    c.sendJson({ type: 'set-view', view: { kind: 'flat', width: 32, height: 32 } });
+    await c.next((m) => m.type === 'ok');
+    const before = { ...running.node.scheduler.counters };
+    stage.delayMs = 150;
+    for (let seq = 100; seq < 130; seq++) c.ws.send(encodeDriverFrameEnvelope('p2', driverFrame(seq)));
+    c.ws.send(encodeDriverFrameEnvelope('p2', driverFrame(90))); // older than what was seen: stale
+    c.sendJson({ type: 'ping' });
+    await c.next((m) => m.type === 'pong');
+    await running.node.scheduler.idle();
+    stage.delayMs = 0;
+    await waitFor(() => c.binaries.length >= running.node.scheduler.counters.rendered - before.rendered);
+    const after = running.node.scheduler.counters;
+    const rendered = after.rendered - before.rendered;
+    expect(after.received - before.received).toBe(31);
+    expect(rendered).toBeLessThanOrEqual(3);
+    expect(after.droppedSuperseded - before.droppedSuperseded).toBe(30 - rendered);
+    expect(after.droppedStale - before.droppedStale).toBe(1);
+    const seqs = c.binaries.map((b) => decodeRenderedFrame(b).header.seq);
+    expect(seqs[seqs.length - 1]).toBe(129);
+    c.ws.close();
+  });
+
+  it('serves /stats to local tools and refuses foreign origins', async () => {
+    const res = await fetch(`http://127.0.0.1:${running.port}/stats`);
+    expect(res.status).toBe(200);
+    const body = (await res.json()) as { cache: { maxBytes: number } };
+    expect(body.cache.maxBytes).toBe(256 * 1024 * 1024);
+    const foreign = await fetch(`http://127.0.0.1:${running.port}/stats`, { headers: { origin: 'http://evil.test' } });
+    expect(foreign.status).toBe(403);
+  });
+});
