@@ -1,0 +1,169 @@
+/**
+ * Browser face tracker: @vladmandic/human with the tfjs WebAssembly backend, face mesh + iris
+ * only (478 landmarks), everything else off. Runs in a page or a Web Worker (tracker.worker.ts).
+ *
+ * Model and wasm files are served by the app itself: the caller passes `modelBasePath` (a URL
+ * folder holding @vladmandic/human/models/{blazeface,facemesh,iris}.{json,bin}) and `wasmPath`
+ * (a URL folder holding @tensorflow/tfjs-backend-wasm/dist/*.wasm). There is no default, on
+ * purpose: human's defaults point at a CDN, and this product never loads code or models from
+ * anywhere but its own origin.
+ *
+ * Threads: the threaded wasm build needs SharedArrayBuffer, i.e. a cross-origin isolated page
+ * (COOP: same-origin + COEP: require-corp). Without isolation tfjs falls back to the
+ * single-threaded SIMD build by itself; `threads: false` forces that.
+ */
+import type { Config, FaceResult, Human as HumanType, Input } from '@vladmandic/human';
+import { LANDMARK_COUNT, type Landmarks, landmarksFromMesh } from '../landmarks';
+
+export { MESH_MODEL_INPUT } from './tracker-constants';
+
+export interface TrackerOptions {
+  /** URL folder with human's model files (must end with '/'). */
+  modelBasePath: string;
+  /** URL folder with tfjs-backend-wasm's .wasm files (must end with '/'). */
+  wasmPath: string;
+  /** Allow the multi-threaded wasm build when the page is cross-origin isolated (default true). */
+  threads?: boolean;
+  /**
+   * Rotate the face upright before the mesh model (better landmarks for tilted heads, about
+   * one more model pass). Default true for stills; a live tracker can turn it off for speed.
+   */
+  rotationCorrection?: boolean;
+  /** Reuse the previous frame's face box for this many frames (video); 0 for unrelated stills. */
+  skipFrames?: number;
+  /** Human's console debug output (default false). */
+  debug?: boolean;
+}
+
+export interface TrackedFace {
+  /** 478 points, flat [x, y, z]: x, y in pixels of the input, z the mesh model's depth (see landmarks.ts). */
+  landmarks: Landmarks;
+  /**
+   * Human's own rotation estimate (radians, from four mesh points); pose.ts fits a better one.
+   * Kept for diagnostics and as a cross-check.
+   */
+  humanAngles: { yaw: number; pitch: number; roll: number };
+  /** Mesh confidence 0..1. */
+  score: number;
+  /** Face box [x, y, width, height] in pixels. */
+  box: [number, number, number, number];
+  /**
+   * Side of the square crop the mesh model saw, in input pixels, when known: the mesh model's
+   * z is in crop units / MESH_MODEL_INPUT, so `z · cropSize / MESH_MODEL_INPUT` is pixels.
+   */
+  cropSize: number;
+}
+
+export interface TrackResult {
+  faces: TrackedFace[];
+  width: number;
+  height: number;
+  /** Wall time of human.detect in ms. */
+  detectMs: number;
+  backend: string;
+}
+
+/** The human configuration this product uses: face mesh + iris, nothing else. */
+export function trackerConfig(options: TrackerOptions): Partial<Config> {
+  if (!options.modelBasePath || !options.wasmPath) {
+    throw new Error('face tracker: modelBasePath and wasmPath are required (the CDN defaults are never used)');
+  }
+  const skipFrames = options.skipFrames ?? 0;
+  return {
+    backend: 'wasm',
+    modelBasePath: options.modelBasePath,
+    wasmPath: options.wasmPath,
+    wasmPlatformFetch: false,
+    debug: options.debug ?? false,
+    async: true,
+    warmup: 'none',
+    cacheModels: false,
+    validateModels: false,
+    // Stills: a changed input must be re-detected; video: human's frame cache saves the detector.
+    cacheSensitivity: skipFrames > 0 ? 0.7 : 0,
+    flags: options.threads === false ? { WASM_HAS_MULTITHREAD_SUPPORT: false } : {},
+    filter: { enabled: false },
+    gesture: { enabled: false },
+    body: { enabled: false },
+    hand: { enabled: false },
+    object: { enabled: false },
+    segmentation: { enabled: false },
+    face: {
+      enabled: true,
+      detector: {
+        enabled: true,
+        rotation: options.rotationCorrection ?? true,
+        maxDetected: 1,
+        skipFrames,
+        skipTime: skipFrames > 0 ? 2500 : 0,
+        minConfidence: 0.2,
+        return: false,
+      },
+      mesh: { enabled: true },
+      iris: { enabled: true },
+      attention: { enabled: false },
+      description: { enabled: false },
+      emotion: { enabled: false },
+      antispoof: { enabled: false },
+      liveness: { enabled: false },
+      gear: { enabled: false },
+    },
+  };
+}
+
+/** Converts one human FaceResult; null when it lacks a full mesh (e.g. a detector-only face). */
+export function trackedFaceFromResult(face: FaceResult): TrackedFace | null {
+  if (!face.mesh || (face.mesh.length !== LANDMARK_COUNT && face.mesh.length !== 468)) return null;
+  const angle = face.rotation?.angle ?? { yaw: 0, pitch: 0, roll: 0 };
+  const size = face.size ?? [0, 0];
+  return {
+    landmarks: landmarksFromMesh(face.mesh),
+    humanAngles: { yaw: angle.yaw, pitch: angle.pitch, roll: angle.roll },
+    score: face.faceScore ?? face.score,
+    box: [face.box[0], face.box[1], face.box[2], face.box[3]],
+    cropSize: Math.max(size[0], size[1]),
+  };
+}
+
+export class FaceTracker {
+  private constructor(
+    private readonly human: HumanType,
+    readonly backend: string,
+  ) {}
+
+  /**
+   * Loads human, the wasm backend and the three face models. `humanModule` lets a bundler or
+   * test pass the already-imported module; by default it is imported here (browser build).
+   */
+  static async create(options: TrackerOptions, humanModule?: { Human: new (c: Partial<Config>) => HumanType }) {
+    const config = trackerConfig(options);
+    const mod =
+      humanModule ?? ((await import('@vladmandic/human')) as { Human: new (c: Partial<Config>) => HumanType });
+    const human = new mod.Human(config);
+    await human.load();
+    const backend = human.tf?.getBackend?.() ?? String(config.backend);
+    if (backend !== 'wasm') throw new Error(`face tracker: wasm backend did not start (got ${backend})`);
+    return new FaceTracker(human, backend);
+  }
+
+  /** Tracks faces in one image or video frame. */
+  async detect(input: Input, width: number, height: number): Promise<TrackResult> {
+    const start = performance.now();
+    const result = await this.human.detect(input);
+    const detectMs = performance.now() - start;
+    if (result.error) throw new Error(`face tracker: ${result.error}`);
+    const faces: TrackedFace[] = [];
+    for (const face of result.face) {
+      const tracked = trackedFaceFromResult(face);
+      if (tracked) faces.push(tracked);
+    }
+    return { faces, width, height, detectMs, backend: this.backend };
+  }
+
+  dispose(): void {
+    // human has no close(); dropping the models frees their tensors.
+    for (const model of Object.values(this.human.models?.models ?? {})) {
+      (model as { dispose?: () => void } | null)?.dispose?.();
+    }
+  }
+}
