@@ -1,0 +1,5 @@
+import { EnrollView } from '@/client/enroll/EnrollView';
+
+export default function EnrollPage() {
+  return <EnrollView />;
+}

@@ -1,0 +1,5 @@
+import { HomeView } from '@/client/views/HomeView';
+
+export default function Home() {
+  return <HomeView />;
+}

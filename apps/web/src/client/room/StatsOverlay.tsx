@@ -1,0 +1,43 @@
+'use client';
+import { useEffect, useState } from 'react';
+import type { CallStats, StatsSnapshot } from '../call/call-stats';
+
+/** kbps sent and received, frame rates and driver-frame latency, refreshed twice a second. */
+export function StatsOverlay({ stats, detectMs }: { stats: CallStats; detectMs: () => number }) {
+  const [s, setS] = useState<StatsSnapshot | null>(null);
+  const [track, setTrack] = useState(0);
+  useEffect(() => {
+    const timer = setInterval(() => {
+      setS(stats.snapshot());
+      setTrack(detectMs());
+    }, 500);
+    return () => clearInterval(timer);
+  }, [stats, detectMs]);
+  if (!s) return null;
+  return (
+    <dl
+      className="stats"
+      data-testid="stats"
+      data-frames-sent={stats.totalFramesSent}
+      data-frames-received={stats.totalFramesReceived}
+      data-frames-drawn={stats.totalFramesRendered}
+    >
+      <dt>sent</dt>
+      <dd data-testid="kbps-sent">
+        {s.kbpsSent.toFixed(1)} kbps (driver frames {s.kbpsDriverSent.toFixed(1)})
+      </dd>
+      <dt>received</dt>
+      <dd data-testid="kbps-received">
+        {s.kbpsReceived.toFixed(1)} kbps (driver frames {s.kbpsDriverReceived.toFixed(1)})
+      </dd>
+      <dt>frames</dt>
+      <dd>
+        {s.fpsSent} fps out · {s.fpsReceived} fps in · {s.fpsRendered} fps drawn
+      </dd>
+      <dt>latency</dt>
+      <dd data-testid="latency">{s.latencyMs === null ? '–' : `${Math.round(s.latencyMs)} ms`}</dd>
+      <dt>tracking</dt>
+      <dd>{track ? `${Math.round(track)} ms/frame` : '–'}</dd>
+    </dl>
+  );
+}

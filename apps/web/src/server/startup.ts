@@ -1,0 +1,25 @@
+import { ConfigError, loadConfig } from './config';
+import { database } from './db';
+import { logger } from './logger';
+
+/**
+ * Server start-up (imported by instrumentation.ts in the Node runtime): a missing or bad
+ * setting stops the server here, naming the variable, instead of failing the first request.
+ * `next build` loads this too; the build needs no secrets and must not open the database.
+ */
+async function startup(): Promise<void> {
+  if (process.env.NEXT_PHASE === 'phase-production-build') return;
+  try {
+    loadConfig();
+  } catch (error) {
+    if (error instanceof ConfigError) {
+      logger.error(`configuration: ${error.message}`);
+      process.exit(78); // EX_CONFIG
+    }
+    throw error;
+  }
+  const db = await database();
+  logger.info('web app ready', { store: db.kind });
+}
+
+await startup();

@@ -1,0 +1,31 @@
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { CallStats } from '../src/client/call/call-stats';
+
+describe('call stats overlay numbers', () => {
+  beforeEach(() => vi.useFakeTimers({ toFake: ['performance', 'Date'] }));
+  afterEach(() => vi.useRealTimers());
+
+  it('counts frames and payload kbps over the last second only', () => {
+    const stats = new CallStats();
+    for (let i = 0; i < 30; i++) {
+      stats.frameSent(50);
+      vi.advanceTimersByTime(33);
+    }
+    const s = stats.snapshot();
+    expect(s.fpsSent).toBe(30);
+    expect(s.kbpsDriverSent).toBeCloseTo((30 * 50 * 8) / 1000, 6);
+    vi.advanceTimersByTime(2000);
+    expect(stats.snapshot().fpsSent).toBe(0);
+    expect(stats.totalFramesSent).toBe(30);
+  });
+
+  it('reports median latency from capture timestamps, and wire rates when sampled', () => {
+    const stats = new CallStats();
+    const now = Date.now();
+    for (const age of [10, 20, 30, 40, 500]) stats.frameReceived(40, now - age);
+    expect(stats.snapshot().latencyMs).toBe(30);
+    expect(stats.snapshot().kbpsReceived).toBeCloseTo((5 * 40 * 8) / 1000, 6);
+    stats.setWireRates(48_000, 64_000);
+    expect(stats.snapshot()).toMatchObject({ kbpsSent: 48, kbpsReceived: 64 });
+  });
+});

@@ -1,0 +1,33 @@
+import { describe, expect, it } from 'vitest';
+import { ConfigError, MIN_SECRET_BYTES, readConfig } from '../src/server/config';
+
+const ok = {
+  NODE_ENV: 'test',
+  SESSION_SECRET: 's'.repeat(MIN_SECRET_BYTES),
+  ROOM_TOKEN_SECRET: 'r'.repeat(MIN_SECRET_BYTES),
+  INFERENCE_SECRET: 'i'.repeat(MIN_SECRET_BYTES),
+  HOLOCALL_DATA_DIR: '/tmp/holocall-config-test',
+} as NodeJS.ProcessEnv;
+
+describe('configuration, read once and checked', () => {
+  it('reads a complete environment: embedded database by default, PostgreSQL by DATABASE_URL', () => {
+    const config = readConfig(ok);
+    expect(config.database).toEqual({ kind: 'pglite', dataDir: '/tmp/holocall-config-test/pglite' });
+    expect(config.sfuPort).toBe(3001);
+    expect(config.inferencePort).toBe(3002);
+    const pg = readConfig({ ...ok, DATABASE_URL: 'postgresql://u@127.0.0.1:5432/holocall' });
+    expect(pg.database).toEqual({ kind: 'postgres', url: 'postgresql://u@127.0.0.1:5432/holocall' });
+  });
+
+  it.each(['SESSION_SECRET', 'ROOM_TOKEN_SECRET', 'INFERENCE_SECRET'])('stops without %s, naming it', (name) => {
+    expect(() => readConfig({ ...ok, [name]: '' })).toThrow(new ConfigError(`${name} is not set`));
+  });
+
+  it('stops on a short secret, a bad port, a bad database URL or SFU URL, naming each', () => {
+    expect(() => readConfig({ ...ok, SESSION_SECRET: 'short' })).toThrow(/SESSION_SECRET must be at least 32 bytes/);
+    expect(() => readConfig({ ...ok, SFU_PORT: '70000' })).toThrow(/SFU_PORT/);
+    expect(() => readConfig({ ...ok, INFERENCE_PORT: 'x' })).toThrow(/INFERENCE_PORT/);
+    expect(() => readConfig({ ...ok, DATABASE_URL: 'mysql://x' })).toThrow(/DATABASE_URL/);
+    expect(() => readConfig({ ...ok, SFU_PUBLIC_URL: 'ftp://x' })).toThrow(/SFU_PUBLIC_URL/);
+  });
+});

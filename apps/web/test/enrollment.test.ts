@@ -1,0 +1,251 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { POST as enrollRoute, GET as myAvatar } from '../src/app/api/avatar/route';
+import { GET as avatarCrop } from '../src/app/api/avatars/[id]/crop/route';
+import { GET as avatarPhoto } from '../src/app/api/avatars/[id]/photo/route';
+import { GET as avatarSource } from '../src/app/api/avatars/[id]/route';
+import { POST as join } from '../src/app/api/rooms/[slug]/join/route';
+import { POST as createRoom } from '../src/app/api/rooms/route';
+import { POST as signInRoute } from '../src/app/api/session/route';
+import { contentHash, contentPath } from '../src/server/enrollment/content-store';
+import {
+  CROP_SIDE,
+  MAX_CROP_BYTES,
+  MAX_ENROLL_BODY_BYTES,
+  MAX_PHOTO_BYTES,
+  MAX_PHOTO_PIXELS,
+  MAX_PHOTO_SIDE,
+  MIN_FACE_SIDE,
+  MIN_PHOTO_SIDE,
+} from '../src/server/enrollment/limits';
+import { call, signIn, useTestApp } from './support/app';
+import { GIF_BYTES, jpegHeader, pngHeader } from './support/images';
+import { syntheticLandmarks } from './support/landmarks';
+
+interface Upload {
+  photo?: Uint8Array | null;
+  crop?: Uint8Array;
+  landmarks?: unknown;
+  displayWidth?: number;
+  displayHeight?: number;
+  camera?: unknown;
+  filename?: string;
+}
+
+function form(upload: Upload): FormData {
+  const data = new FormData();
+  const photo = upload.photo === undefined ? pngHeader(640, 480) : upload.photo;
+  if (photo) data.set('photo', new Blob([photo as BlobPart]), upload.filename ?? 'me.png');
+  if (upload.crop) data.set('crop', new Blob([upload.crop as BlobPart]), 'crop.png');
+  data.set('landmarks', JSON.stringify(upload.landmarks ?? syntheticLandmarks()));
+  data.set('displayWidth', String(upload.displayWidth ?? 640));
+  data.set('displayHeight', String(upload.displayHeight ?? 480));
+  if (upload.camera !== undefined) data.set('camera', JSON.stringify(upload.camera));
+  return data;
+}
+
+describe('enrollment: upload checks, content-addressed storage, re-enrolling', () => {
+  const app = useTestApp();
+  const enroll = (cookie: string, upload: Upload = {}) =>
+    call(enrollRoute, 'POST', '/api/avatar', { cookie, body: form(upload) });
+
+  it('enrolls a photo with landmarks and a crop, stored under its sha256', async () => {
+    const { cookie, userId } = await signIn(signInRoute, 'Ada');
+    const photo = pngHeader(640, 480, 200);
+    const crop = pngHeader(CROP_SIDE, CROP_SIDE, 100);
+    const res = await enroll(cookie, { photo, crop, camera: Array.from({ length: 25 }, (_, i) => i / 10) });
+    expect(res.status).toBe(201);
+    expect(res.body.avatar).toMatchObject({ ownerId: userId, photoType: 'image/png', width: 640, height: 480 });
+    const file = contentPath(app.config.dataDir, contentHash(photo));
+    expect(fs.readFileSync(file)).toEqual(Buffer.from(photo));
+    expect(path.basename(file)).toMatch(/^[0-9a-f]{64}$/);
+
+    const mine = await call(myAvatar, 'GET', '/api/avatar', { cookie });
+    expect(mine.body.avatar.avatarId).toBe(res.body.avatar.avatarId);
+    const params = { id: res.body.avatar.avatarId };
+    const served = await call(avatarPhoto, 'GET', '/', { cookie, params });
+    expect(served.status).toBe(200);
+    expect(served.headers.get('content-type')).toBe('image/png');
+    expect(served.headers.get('x-content-type-options')).toBe('nosniff');
+    expect((await call(avatarCrop, 'GET', '/', { cookie, params })).status).toBe(200);
+  });
+
+  it('re-enrolling replaces the avatar (new id) and removes the files nobody uses any more', async () => {
+    const { cookie, userId } = await signIn(signInRoute, 'Grace');
+    const first = pngHeader(640, 480, 300);
+    const second = jpegHeader(480, 640, { orientation: 1 });
+    const a = await enroll(cookie, { photo: first });
+    const b = await enroll(cookie, {
+      photo: second,
+      displayWidth: 480,
+      displayHeight: 640,
+      landmarks: syntheticLandmarks(240, 320, 120),
+    });
+    expect(b.status).toBe(201);
+    expect(b.body.avatar.avatarId).not.toBe(a.body.avatar.avatarId);
+    expect(b.body.avatar.photoType).toBe('image/jpeg');
+    expect(await app.db.prisma.avatar.count({ where: { ownerId: userId } })).toBe(1);
+    expect(fs.existsSync(contentPath(app.config.dataDir, contentHash(first)))).toBe(false);
+    expect(fs.existsSync(contentPath(app.config.dataDir, contentHash(second)))).toBe(true);
+  });
+
+  it('accepts landmarks in the displayed (EXIF-rotated) frame of a rotated JPEG', async () => {
+    const { cookie } = await signIn(signInRoute, 'Rotated');
+    const photo = jpegHeader(800, 600, { orientation: 6 });
+    const res = await enroll(cookie, {
+      photo,
+      displayWidth: 600,
+      displayHeight: 800,
+      landmarks: syntheticLandmarks(300, 400, 150),
+    });
+    expect(res.status).toBe(201);
+    expect(res.body.avatar).toMatchObject({ width: 600, height: 800 });
+  });
+
+  it('lets room peers fetch an avatar for their inference node, with its landmarks', async () => {
+    const owner = await signIn(signInRoute, 'Owner');
+    const guest = await signIn(signInRoute, 'Guest');
+    const ownerAvatar = (await enroll(owner.cookie)).body.avatar.avatarId;
+    await enroll(guest.cookie);
+    const room = (await call(createRoom, 'POST', '/api/rooms', { cookie: owner.cookie, json: { name: 'R' } })).body
+      .room;
+    await call(join, 'POST', '/', { cookie: guest.cookie, params: { slug: room.slug } });
+    const res = await call(avatarSource, 'GET', '/', { cookie: guest.cookie, params: { id: ownerAvatar } });
+    expect(res.status).toBe(200);
+    expect(res.body.displayName).toBe('Owner');
+    expect(res.body.landmarks).toHaveLength(478 * 3);
+    expect(res.body.avatar.photoUrl).toContain(`/api/avatars/${ownerAvatar}/photo`);
+  });
+});
+
+describe('enrollment: what you may not upload', () => {
+  useTestApp();
+  const enroll = (cookie: string | undefined, upload: Upload = {}) =>
+    call(enrollRoute, 'POST', '/api/avatar', { cookie, body: form(upload) });
+
+  async function user(name = 'Uploader') {
+    return (await signIn(signInRoute, name)).cookie;
+  }
+
+  it('may not enroll without signing in', async () => {
+    expect((await enroll(undefined)).status).toBe(401);
+  });
+
+  it('may not upload a GIF, an SVG or a renamed text file (type judged by content)', async () => {
+    const cookie = await user();
+    for (const photo of [
+      GIF_BYTES,
+      new TextEncoder().encode('<svg xmlns="http://www.w3.org/2000/svg"></svg>'),
+      new TextEncoder().encode('hello'),
+    ]) {
+      const res = await enroll(cookie, { photo, filename: 'face.jpg' });
+      expect(res.status).toBe(415);
+      expect(res.body.error.code).toBe('unsupported_media');
+    }
+  });
+
+  it('may not upload a photo over the byte limit, or a body over the upload limit', async () => {
+    const cookie = await user();
+    const big = new Uint8Array(MAX_PHOTO_BYTES + 1);
+    big.set(pngHeader(640, 480));
+    const res = await enroll(cookie, { photo: big });
+    expect(res.status).toBe(413);
+    expect(res.body.error.details).toMatchObject({ limit: MAX_PHOTO_BYTES });
+    const declared = await call(enrollRoute, 'POST', '/api/avatar', {
+      cookie,
+      body: 'x',
+      headers: {
+        'content-type': 'multipart/form-data; boundary=x',
+        'content-length': String(MAX_ENROLL_BODY_BYTES + 1),
+      },
+    });
+    expect(declared.status).toBe(413);
+  });
+
+  it('may not upload a photo over the pixel limit, too long a side, or too small', async () => {
+    const cookie = await user();
+    const side = Math.ceil(Math.sqrt(MAX_PHOTO_PIXELS)) + 1;
+    const tooMany = await enroll(cookie, { photo: pngHeader(side, side), displayWidth: side, displayHeight: side });
+    expect(tooMany.status).toBe(413);
+    expect(tooMany.body.error.details.what).toBe('photo (pixels)');
+    const strip = await enroll(cookie, {
+      photo: pngHeader(MAX_PHOTO_SIDE + 1, 300),
+      displayWidth: MAX_PHOTO_SIDE + 1,
+      displayHeight: 300,
+    });
+    expect(strip.status).toBe(413);
+    const tiny = await enroll(cookie, {
+      photo: pngHeader(MIN_PHOTO_SIDE - 1, 400),
+      displayWidth: MIN_PHOTO_SIDE - 1,
+      displayHeight: 400,
+    });
+    expect(tiny.status).toBe(400);
+  });
+
+  it('may not send no face, two faces, or a face that is too small', async () => {
+    const cookie = await user();
+    const none = await enroll(cookie, { landmarks: [] });
+    expect(none.status).toBe(422);
+    expect(none.body.error.code).toBe('face_not_found');
+    const two = await enroll(cookie, {
+      landmarks: [...syntheticLandmarks(200, 240, 100), ...syntheticLandmarks(450, 240, 100)],
+    });
+    expect(two.status).toBe(422);
+    expect(two.body.error.code).toBe('multiple_faces');
+    const small = await enroll(cookie, { landmarks: syntheticLandmarks(320, 240, MIN_FACE_SIDE / 4) });
+    expect(small.status).toBe(422);
+  });
+
+  it('may not send landmarks outside the photo, non-numbers, or a scrambled face', async () => {
+    const cookie = await user();
+    const outside = syntheticLandmarks(600, 240, 120);
+    expect((await enroll(cookie, { landmarks: outside })).status).toBe(400);
+    const nan = syntheticLandmarks();
+    (nan as unknown[])[10] = 'x';
+    expect((await enroll(cookie, { landmarks: nan })).status).toBe(400);
+    expect((await enroll(cookie, { landmarks: syntheticLandmarks().slice(0, 300) })).status).toBe(400);
+    const upsideDown = syntheticLandmarks();
+    // Nose tip far below the mouth: not a face.
+    upsideDown[3 * 1 + 1] = 300 + 120 * 0.9;
+    expect((await enroll(cookie, { landmarks: upsideDown })).status).toBe(400);
+    expect((await enroll(cookie, { landmarks: 'not json' })).status).toBe(400);
+  });
+
+  it('may not claim a displayed size that does not match the photo', async () => {
+    const cookie = await user();
+    const res = await enroll(cookie, { displayWidth: 1280, displayHeight: 960, landmarks: syntheticLandmarks() });
+    expect(res.status).toBe(400);
+  });
+
+  it('may not send a crop that is not a 512x512 PNG, or too large', async () => {
+    const cookie = await user();
+    expect((await enroll(cookie, { crop: pngHeader(256, 256) })).status).toBe(400);
+    expect((await enroll(cookie, { crop: jpegHeader(512, 512) })).status).toBe(400);
+    const big = new Uint8Array(MAX_CROP_BYTES + 1);
+    big.set(pngHeader(512, 512));
+    expect((await enroll(cookie, { crop: big })).status).toBe(413);
+  });
+
+  it('may not send a camera that is not 25 numbers', async () => {
+    const cookie = await user();
+    expect((await enroll(cookie, { camera: [1, 2, 3] })).status).toBe(400);
+  });
+
+  it('may not upload without a photo or as JSON', async () => {
+    const cookie = await user();
+    expect((await enroll(cookie, { photo: null })).status).toBe(400);
+    const asJson = await call(enrollRoute, 'POST', '/api/avatar', { cookie, json: { photo: 'base64' } });
+    expect(asJson.status).toBe(400);
+  });
+
+  it("may not see a stranger's avatar: it does not exist for them", async () => {
+    const owner = await user('Private');
+    const id = (await enroll(owner)).body.avatar.avatarId;
+    const stranger = await user('Stranger');
+    for (const handler of [avatarSource, avatarPhoto]) {
+      const res = await call(handler, 'GET', '/', { cookie: stranger, params: { id } });
+      expect(res.status).toBe(404);
+    }
+  });
+});

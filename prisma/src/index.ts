@@ -1,0 +1,10 @@
+export type { Avatar, Membership, Room, Session, User } from '../generated/client';
+export { Prisma, PrismaClient } from '../generated/client';
+export type { Database, OpenOptions } from './client';
+export { openDatabase } from './client';
+export type { DatabaseConfig } from './config';
+export { databaseConfigFromEnv, defaultDataDir, MIGRATIONS_DIR } from './config';
+export type { MigrateResult, Migration } from './migrate';
+export { checksumOf, MIGRATIONS_TABLE, MigrationError, migrate, readMigrations } from './migrate';
+export type { SqlConnection } from './sql-connection';
+export { openSqlConnection } from './sql-connection';
