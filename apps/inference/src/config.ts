@@ -21,8 +21,12 @@ export interface InferenceConfig {
    * present); 'auto' picks onnx on a GPU, cpu otherwise.
    */
   renderer: 'auto' | 'cpu' | 'onnx' | 'neural';
-  /** 'identity' (zero residual) or 'neural' (reenact.onnx of the model contract). */
-  reenact: 'identity' | 'neural';
+  /**
+   * 'reference' (default: the classical reference backend, landmark-driven, no trained weights),
+   * 'identity' (zero residual: heads follow pose only) or 'neural' (reenact.onnx of the model
+   * contract; UNTRAINED unless a trained file is present).
+   */
+  reenact: ReenactChoice;
   /** Where contract models live (generated UNTRAINED ones and trained drop-ins). */
   modelsDir: string;
   renderThreads: number;
@@ -30,6 +34,9 @@ export interface InferenceConfig {
   /** Frame rate the adaptive quality level aims for. */
   targetFps: number;
 }
+
+export const REENACT_CHOICES = ['reference', 'identity', 'neural'] as const;
+export type ReenactChoice = (typeof REENACT_CHOICES)[number];
 
 export const MIN_SECRET_LENGTH = 32;
 const LOOPBACK = new Set(['127.0.0.1', '::1', 'localhost']);
@@ -87,9 +94,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): InferenceConfi
   if (renderer !== 'auto' && renderer !== 'cpu' && renderer !== 'onnx' && renderer !== 'neural') {
     throw new ConfigError('INFERENCE_RENDERER', `expected auto, cpu, onnx or neural, got ${renderer}`);
   }
-  const reenact = env.INFERENCE_REENACT || 'identity';
-  if (reenact !== 'identity' && reenact !== 'neural') {
-    throw new ConfigError('INFERENCE_REENACT', `expected identity or neural, got ${reenact}`);
+  // No trained weights exist, so the classical reference backend is the default.
+  const reenact = (env.INFERENCE_REENACT || 'reference') as ReenactChoice;
+  if (!REENACT_CHOICES.includes(reenact)) {
+    throw new ConfigError('INFERENCE_REENACT', `expected ${REENACT_CHOICES.join(', ')}, got ${reenact}`);
   }
   return {
     host,

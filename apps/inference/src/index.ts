@@ -13,7 +13,7 @@ export { renderReference } from './render/reference-renderer';
 export { RenderPool } from './render/render-pool';
 export * from './stages/contract';
 export { IdentityReenact } from './stages/identity-reenact';
-export { createRenderStage, type RunningNode, startInferenceNode } from './start';
+export { createReenact, createRenderStage, type RunningNode, startInferenceNode } from './start';
 export * from './triplane/decoder';
 export * from './triplane/layout';
 export * from './triplane/primitives';

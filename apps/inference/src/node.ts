@@ -1,5 +1,9 @@
 import { type DriverFrame, HolocallError, type ViewSpec } from '@holocall/protocol';
 import { camerasForView } from './api/view-cameras';
+import { type BackendInfo, describeReenact } from './backends/backend-info';
+import { REFERENCE_REENACT_NAME } from './backends/reference/reenact';
+import { AvatarLifts } from './enrollment/avatar-lifts';
+import { LiftWorker } from './enrollment/lift-worker-client';
 import type { Logger } from './log';
 import type { QualityLevel } from './render/quality';
 import { AvatarCache } from './senders/avatar-cache';
@@ -28,15 +32,22 @@ interface FrameJob {
 }
 
 /**
- * The inference node's core, independent of transport: the avatar cache, the reenact and
- * render stages, and the latest-frame-wins scheduler shared by every connection.
+ * The inference node's core, independent of transport: the avatar cache, the enrollment lifts,
+ * the reenact and render stages, and the latest-frame-wins scheduler shared by every connection.
+ * Renders take turns (exclusiveRender): the scheduler's frames and enrollment previews never
+ * run on the render stage at once.
  */
 export class InferenceNode {
   readonly cache: AvatarCache;
   readonly scheduler: LatestFrameScheduler<FrameJob>;
+  readonly lifts: AvatarLifts;
+  /** How the UI names the expression model (the reference backend says it is classical, untrained). */
+  readonly backend: BackendInfo;
   private syntheticHead: Triplane | null = null;
+  private renderTurn: Promise<unknown> = Promise.resolve();
   readonly renderTimes = { frames: 0, lastMs: 0, emaMs: 0, maxMs: 0 };
   readonly droppedBackpressure = { count: 0 };
+  readonly previews = { started: 0, completed: 0, failed: 0, lastMs: 0 };
 
   constructor(
     readonly stage: RenderStage,
@@ -46,6 +57,8 @@ export class InferenceNode {
     onEvict: (hash: string) => void = () => {},
   ) {
     this.cache = new AvatarCache(stage, cacheBytes, log, onEvict);
+    this.backend = describeReenact(reenact);
+    this.lifts = new AvatarLifts(this, new LiftWorker(log), reenact.name === REFERENCE_REENACT_NAME, log);
     this.scheduler = new LatestFrameScheduler<FrameJob>(
       (_key, job) => this.renderFrame(job),
       (key, error) => this.log.debug('frame failed', { key, error: String(error) }),
@@ -69,6 +82,16 @@ export class InferenceNode {
     return this.syntheticHead;
   }
 
+  /**
+   * Runs `fn` once every render queued before it has finished: one render at a time uses every
+   * core, and the CPU stage's output buffers are shared. Frames and preview views take turns.
+   */
+  exclusiveRender<T>(fn: () => Promise<T>): Promise<T> {
+    const run = this.renderTurn.then(fn, fn);
+    this.renderTurn = run.catch(() => {});
+    return run;
+  }
+
   submitFrame(sink: FrameSink, peerId: string, frame: DriverFrame): void {
     this.scheduler.submit(`${sink.id}/${peerId}`, frame.seq, { sink, peerId, frame });
   }
@@ -85,26 +108,29 @@ export class InferenceNode {
       this.droppedBackpressure.count++;
       return;
     }
-    const started = performance.now();
     try {
-      const avatar = this.cache.get(setup.avatarHash);
-      if (!avatar)
-        throw new HolocallError('not_found', 'avatar is not cached: register the sender again', {
-          details: { peerId },
+      await this.exclusiveRender(async () => {
+        const started = performance.now();
+        const avatar = this.cache.get(setup.avatarHash);
+        if (!avatar)
+          throw new HolocallError('not_found', 'avatar is not cached: register the sender again', {
+            details: { peerId },
+          });
+        const residual = await this.reenact.residual({
+          source: avatar.triplane,
+          sourceFace: avatar.sourceFace,
+          driver: frame.expression,
         });
-      const residual = await this.reenact.residual({
-        source: avatar.triplane,
-        sourceFace: avatar.sourceFace,
-        driver: frame.expression,
+        // The camera follows the sender's head pose (flat views); quilts centre their cone on it.
+        const views = camerasForView(setup.view, frame.pose);
+        const quality = sink.quality();
+        const rendered = await this.stage.render(avatar.prepared, residual, { ...views, quality });
+        sink.deliver(peerId, frame, rendered, quality, performance.now() - started);
+        // Frame time including encoding and sending: what the adaptive quality level must fit.
+        const ms = performance.now() - started;
+        this.noteTime(ms);
+        sink.recordFrameTime(ms);
       });
-      const views = camerasForView(setup.view, frame.pose);
-      const quality = sink.quality();
-      const rendered = await this.stage.render(avatar.prepared, residual, { ...views, quality });
-      sink.deliver(peerId, frame, rendered, quality, performance.now() - started);
-      // Frame time including encoding and sending: what the adaptive quality level must fit.
-      const ms = performance.now() - started;
-      this.noteTime(ms);
-      sink.recordFrameTime(ms);
     } catch (error) {
       sink.fail(peerId, error);
       throw error;
@@ -124,8 +150,13 @@ export class InferenceNode {
       renderer: this.stage.name,
       executionProvider: this.stage.executionProvider,
       reenact: this.reenact.name,
+      backend: this.backend,
       untrained: this.stage.untrained || this.reenact.untrained,
       cache: this.cache.stats(),
+      lifts: this.lifts.stats(),
+      previews: { ...this.previews },
+      ...(this.stage.stats ? { renderStage: this.stage.stats() } : {}),
+      ...('counters' in this.reenact ? { reenactCounters: this.reenact.counters } : {}),
       frames: { ...this.scheduler.stats(), droppedBackpressure: this.droppedBackpressure.count },
       renderMs: {
         last: round(this.renderTimes.lastMs),
@@ -137,7 +168,9 @@ export class InferenceNode {
   }
 
   async close(): Promise<void> {
+    await this.lifts.close();
     await this.scheduler.idle();
+    await this.renderTurn;
     this.cache.clear();
     await this.stage.close();
   }

@@ -1,4 +1,5 @@
 import { InferenceServer } from './api/server';
+import { ReferenceReenact, ReferenceWithPoseOnlyFallback } from './backends/reference';
 import type { InferenceConfig } from './config';
 import type { Logger } from './log';
 import { NeuralReenact, NeuralRenderStage } from './neural/neural-backend';
@@ -34,17 +35,30 @@ export async function createRenderStage(config: InferenceConfig, log: Logger): P
   return new CpuRenderStage(pool);
 }
 
+/**
+ * Builds the reenact stage for the configuration. 'reference' (the default) is the classical
+ * reference backend; sources it did not lift (the synthetic stand-in, uploaded tri-planes)
+ * follow the head pose only.
+ */
+export async function createReenact(config: InferenceConfig, log: Logger): Promise<ReenactBackend> {
+  switch (config.reenact) {
+    case 'reference':
+      log.info('reenact', { reenact: 'reference-classical', trained: false });
+      return new ReferenceWithPoseOnlyFallback(new ReferenceReenact());
+    case 'identity':
+      return new IdentityReenact();
+    case 'neural':
+      return NeuralReenact.open(config.modelsDir, (await chooseProvider(config.executionProvider, log)).provider, log);
+  }
+}
+
 export async function startInferenceNode(
   config: InferenceConfig,
   log: Logger,
-  parts: { stage?: RenderStage; reenact?: ReenactBackend; helloTimeoutMs?: number } = {},
+  parts: { stage?: RenderStage; reenact?: ReenactBackend; helloTimeoutMs?: number; warmLiftWorker?: boolean } = {},
 ): Promise<RunningNode> {
   const stage = parts.stage ?? (await createRenderStage(config, log));
-  const reenact =
-    parts.reenact ??
-    (config.reenact === 'neural'
-      ? await NeuralReenact.open(config.modelsDir, (await chooseProvider(config.executionProvider, log)).provider, log)
-      : new IdentityReenact());
+  const reenact = parts.reenact ?? (await createReenact(config, log));
   let server: InferenceServer | null = null;
   const node = new InferenceNode(stage, reenact, config.cacheBytes, log, (hash) => server?.avatarEvicted(hash));
   server = new InferenceServer(
@@ -61,6 +75,8 @@ export async function startInferenceNode(
     log,
   );
   const { port } = await server.listen();
+  // Enrollment lifts run in a worker thread: start it now, not when the first peer registers.
+  if (parts.warmLiftWorker ?? config.reenact === 'reference') node.lifts.warm();
   const running = server;
   return {
     node,

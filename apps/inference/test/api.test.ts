@@ -5,17 +5,14 @@ import {
   mintInferenceToken,
 } from '@holocall/protocol';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import WebSocket from 'ws';
-import type { InferenceConfig } from '../src/config';
 import { createLogger } from '../src/log';
 import { CpuRenderStage } from '../src/render/cpu-render-stage';
 import { RenderPool } from '../src/render/render-pool';
 import type { PreparedTriplane, RenderedFrame, RenderRequest, RenderStage } from '../src/stages/contract';
 import { type RunningNode, startInferenceNode } from '../src/start';
 import type { Triplane } from '../src/triplane/layout';
+import { authed, connect, ORIGIN, SECRET, testConfig, waitFor } from './ws-client';
 
-const ORIGIN = 'http://app.test:3000';
-const SECRET = 'test-secret-test-secret-test-secret-0123';
 const HASH = 'feedface'.repeat(4);
 const log = createLogger({}, 'silent');
 
@@ -48,106 +45,6 @@ class SlowStage implements RenderStage {
   }
 }
 
-function config(): InferenceConfig {
-  return {
-    host: '127.0.0.1',
-    port: 0,
-    allowedOrigins: [ORIGIN],
-    secret: SECRET,
-    executionProvider: 'cpu',
-    renderer: 'cpu',
-    reenact: 'identity',
-    modelsDir: '/nonexistent',
-    renderThreads: 0,
-    cacheBytes: 256 * 1024 * 1024,
-    targetFps: 30,
-  };
-}
-
-interface Client {
-  ws: WebSocket;
-  texts: Record<string, unknown>[];
-  binaries: Uint8Array[];
-  closed: Promise<{ code: number; reason: string }>;
-  next(pred: (m: Record<string, unknown>) => boolean, timeoutMs?: number): Promise<Record<string, unknown>>;
-  sendJson(m: unknown): void;
-}
-
-function connect(port: number, origin?: string): Promise<Client> {
-  return new Promise((resolve, reject) => {
-    const ws = new WebSocket(`ws://127.0.0.1:${port}/ws`, origin ? { origin } : {});
-    const texts: Record<string, unknown>[] = [];
-    const binaries: Uint8Array[] = [];
-    const waiters: { pred: (m: Record<string, unknown>) => boolean; resolve: (m: Record<string, unknown>) => void }[] =
-      [];
-    const closed = new Promise<{ code: number; reason: string }>((r) =>
-      ws.on('close', (code, reason) => r({ code, reason: reason.toString() })),
-    );
-    ws.on('message', (data, isBinary) => {
-      if (isBinary) {
-        binaries.push(new Uint8Array(data as Buffer));
-        return;
-      }
-      const m = JSON.parse(data.toString()) as Record<string, unknown>;
-      texts.push(m);
-      for (const w of [...waiters]) {
-        if (w.pred(m)) {
-          waiters.splice(waiters.indexOf(w), 1);
-          w.resolve(m);
-        }
-      }
-    });
-    ws.on('unexpected-response', (_req, res) => reject(new Error(`HTTP ${res.statusCode}`)));
-    ws.on('error', reject);
-    ws.on('open', () =>
-      resolve({
-        ws,
-        texts,
-        binaries,
-        closed,
-        sendJson: (m) => ws.send(JSON.stringify(m)),
-        next: (pred, timeoutMs = 5000) =>
-          new Promise((res, rej) => {
-            const found = texts.find(pred);
-            if (found) {
-              texts.splice(texts.indexOf(found), 1);
-              res(found);
-              return;
-            }
-            const timer = setTimeout(() => rej(new Error('timed out waiting for a message')), timeoutMs);
-            waiters.push({
-              pred,
-              resolve: (m) => {
-                clearTimeout(timer);
-                texts.splice(texts.indexOf(m), 1);
-                res(m);
-              },
-            });
-          }),
-      }),
-    );
-  });
-}
-
-async function authed(port: number): Promise<Client> {
-  const c = await connect(port, ORIGIN);
-  c.sendJson({
-    type: 'hello',
-    protocolVersion: 1,
-    token: await mintInferenceToken(SECRET, { origin: ORIGIN, ttlSeconds: 60 }),
-  });
-  await c.next((m) => m.type === 'welcome');
-  return c;
-}
-
-async function waitFor(cond: () => boolean, timeoutMs = 5000): Promise<void> {
-  const until = Date.now() + timeoutMs;
-  while (!cond()) {
-    if (Date.now() > until) throw new Error('condition not met in time');
-    await new Promise((r) => setTimeout(r, 10));
-  }
-}
-
 function driverFrame(seq: number): Uint8Array {
   return encodeDriverFrame({
     seq,
@@ -162,7 +59,7 @@ describe('inference node API', () => {
   let stage: SlowStage;
   beforeAll(async () => {
     stage = new SlowStage(new CpuRenderStage(await RenderPool.start(0)));
-    running = await startInferenceNode(config(), log, { stage, helloTimeoutMs: 400 });
+    running = await startInferenceNode(testConfig(), log, { stage, helloTimeoutMs: 400 });
   });
   afterAll(async () => {
     await running.close();

@@ -12,7 +12,8 @@ describe('configuration', () => {
     expect(c.host).toBe('127.0.0.1');
     expect(c.allowedOrigins).toEqual(['http://localhost:3000', 'https://holocall.example']);
     expect(c.renderer).toBe('auto');
-    expect(c.reenact).toBe('identity');
+    expect(c.reenact).toBe('reference');
+    expect(loadConfig({ ...base, INFERENCE_REENACT: 'identity' }).reenact).toBe('identity');
     expect(c.cacheBytes).toBe(512 * 1024 * 1024);
   });
 
@@ -26,6 +27,7 @@ describe('configuration', () => {
       [{ ...base, INFERENCE_EP: 'tpu' }, 'INFERENCE_EP'],
       [{ ...base, INFERENCE_RENDERER: 'magic' }, 'INFERENCE_RENDERER'],
       [{ ...base, INFERENCE_CACHE_MB: '1' }, 'INFERENCE_CACHE_MB'],
+      [{ ...base, INFERENCE_REENACT: 'voodoo' }, 'INFERENCE_REENACT'],
     ];
     for (const [env, name] of bad) {
       expect(() => loadConfig(env)).toThrow(ConfigError);

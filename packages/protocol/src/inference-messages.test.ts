@@ -2,12 +2,19 @@ import { describe, expect, it } from 'vitest';
 import {
   decodeInferenceEnvelope,
   decodeRenderedFrame,
+  ENROLLMENT_LANDMARK_COUNT,
   encodeDriverFrameEnvelope,
+  encodeEnrollmentEnvelope,
   encodeRenderedFrame,
   encodeTriplaneEnvelope,
   INFERENCE_TOKEN_MAX_TTL_SECONDS,
   InferenceClientMessage,
+  InferenceNodeMessage,
+  MAX_ENROLLMENT_ENVELOPE_BYTES,
+  MAX_ENROLLMENT_IMAGE_BYTES,
+  MAX_ENROLLMENT_LANDMARKS,
   MAX_INFERENCE_BINARY_BYTES,
+  MAX_PREVIEW_VIEWS,
   MAX_QUILT_VIEWS,
   MAX_RENDER_PIXELS,
   MAX_VIEW_SIDE,
@@ -36,6 +43,18 @@ describe('inference control messages', () => {
       { type: 'set-output', format: 'jpeg', jpegQuality: 80 },
       { type: 'get-stats' },
       { type: 'ping', nonce: 3 },
+      { type: 'register-sender', peerId: 'p1', avatarHash: hash, source: 'enrollment' },
+      { type: 'preview-avatar', requestId: 'r1', avatarHash: hash, views: 8 },
+      {
+        type: 'preview-avatar',
+        requestId: 'r1',
+        avatarHash: hash,
+        views: MAX_PREVIEW_VIEWS,
+        maxYawDeg: 30,
+        pitchDeg: -5,
+        tileSize: 256,
+        format: 'jpeg',
+      },
     ];
     for (const m of valid) expect(InferenceClientMessage.safeParse(m).success, JSON.stringify(m)).toBe(true);
   });
@@ -60,9 +79,63 @@ describe('inference control messages', () => {
       { type: 'set-output', format: 'gif' },
       { type: 'get-stats', extra: 1 },
       { type: 'launch-missiles' },
+      { type: 'register-sender', peerId: 'p1', avatarHash: hash, source: 'photo' },
+      { type: 'preview-avatar', requestId: 'r1', avatarHash: hash, views: 0 },
+      { type: 'preview-avatar', requestId: 'r1', avatarHash: hash, views: MAX_PREVIEW_VIEWS + 1 },
+      { type: 'preview-avatar', requestId: 'r1', avatarHash: hash, views: 8, maxYawDeg: 61 },
+      { type: 'preview-avatar', requestId: 'r1', avatarHash: hash, views: 8, tileSize: 4096 },
+      { type: 'preview-avatar', requestId: 'r1', avatarHash: hash, views: 8, format: 'rgba' },
     ];
     for (const m of invalid) expect(InferenceClientMessage.safeParse(m).success, JSON.stringify(m)).toBe(false);
     expect(10 * 10 * 512 * 512).toBeGreaterThan(MAX_RENDER_PIXELS);
+  });
+
+  it('accepts the node messages of enrollment registration and previews', () => {
+    const valid = [
+      { type: 'registered', peerId: 'p1', avatarHash: hash, cacheHit: false, awaitingUpload: false, liftMs: 700 },
+      { type: 'register-progress', peerId: 'p1', avatarHash: hash, stage: 'lift', fraction: 0.5 },
+      { type: 'preview-started', requestId: 'r1', avatarHash: hash, cacheHit: false, awaitingImage: true },
+      { type: 'preview-progress', requestId: 'r1', stage: 'render', fraction: 0.9 },
+      {
+        type: 'preview-done',
+        requestId: 'r1',
+        avatarHash: hash,
+        views: 2,
+        cols: 2,
+        rows: 1,
+        tileWidth: 64,
+        tileHeight: 64,
+        format: 'png',
+        yawsDeg: [-30, 30],
+        pitchDeg: 0,
+        lifted: true,
+        liftMs: 650,
+        renderMs: 300,
+      },
+      {
+        type: 'welcome',
+        protocolVersion: 1,
+        node: {
+          renderer: 'cpu',
+          executionProvider: 'cpu',
+          reenact: 'reference-classical-reenact',
+          untrained: false,
+          threads: 2,
+          backend: { id: 'reference-classical', label: 'Classical reference model', trained: false },
+        },
+        limits: { maxSenders: 1, maxRenderPixels: 1, maxBinaryBytes: 1 },
+      },
+    ];
+    for (const m of valid) expect(InferenceNodeMessage.safeParse(m).success, JSON.stringify(m)).toBe(true);
+    expect(
+      InferenceNodeMessage.safeParse({
+        type: 'register-progress',
+        peerId: 'p1',
+        avatarHash: hash,
+        stage: 'lift',
+        fraction: 2,
+      }).success,
+    ).toBe(false);
   });
 });
 
@@ -114,6 +187,83 @@ describe('binary envelopes', () => {
     expect(reason(nan)).toBe('out_of_range');
   });
 
+  it('round-trips an enrollment envelope for each purpose and id length', () => {
+    const landmarks = Float32Array.from({ length: ENROLLMENT_LANDMARK_COUNT * 3 }, (_, i) => i * 0.5 - 7);
+    const image = Uint8Array.from([0x89, 0x50, 0x4e, 0x47, 1, 2, 3]);
+    for (const [purpose, id] of [
+      ['register', 'p'],
+      ['preview', 'req-12'],
+      ['register', 'peer'],
+      ['preview', 'abc'],
+    ] as const) {
+      const env = decodeInferenceEnvelope(
+        encodeEnrollmentEnvelope({
+          purpose,
+          id,
+          avatarHash: hash,
+          landmarkSpace: { width: 640, height: 480 },
+          landmarks,
+          image,
+        }),
+      );
+      expect(env).toEqual({
+        kind: 'enrollment',
+        purpose,
+        id,
+        avatarHash: hash,
+        landmarkSpace: { width: 640, height: 480 },
+        landmarks,
+        image,
+      });
+    }
+    expect(MAX_ENROLLMENT_ENVELOPE_BYTES).toBeLessThan(MAX_INFERENCE_BINARY_BYTES);
+  });
+
+  it('rejects enrollment envelopes that lie about lengths or cross a limit', () => {
+    const landmarks = new Float32Array(ENROLLMENT_LANDMARK_COUNT * 3);
+    const image = Uint8Array.from([1, 2, 3, 4]);
+    const upload = {
+      purpose: 'register' as const,
+      id: 'p1',
+      avatarHash: hash,
+      landmarkSpace: { width: 4, height: 4 },
+      landmarks,
+      image,
+    };
+    const ok = encodeEnrollmentEnvelope(upload);
+    const reason = (bytes: Uint8Array) => {
+      try {
+        decodeInferenceEnvelope(bytes);
+        return 'accepted';
+      } catch (e) {
+        return (e as { code: string; details?: { reason?: string } }).details?.reason ?? (e as { code: string }).code;
+      }
+    };
+    expect(reason(ok)).toBe('accepted');
+    expect(reason(ok.subarray(0, ok.length - 1))).toBe('bad_length');
+    expect(reason(Uint8Array.from([...ok, 0]))).toBe('bad_length');
+    expect(reason(ok.subarray(0, 40))).toBe('truncated');
+    const badPurpose = ok.slice();
+    badPurpose[2] = 9;
+    expect(reason(badPurpose)).toBe('bad_field');
+    const nan = ok.slice();
+    const floatsAt = ok.length - 4 - image.length - landmarks.length * 4;
+    new DataView(nan.buffer).setFloat32(floatsAt + 8, Number.NaN, true);
+    expect(reason(nan)).toBe('out_of_range');
+    // An image length over the limit is refused before anything is read.
+    const huge = ok.slice();
+    new DataView(huge.buffer).setUint32(ok.length - 4 - image.length, MAX_ENROLLMENT_IMAGE_BYTES + 1, true);
+    expect(reason(huge)).toBe('too_large');
+    expect(() =>
+      encodeEnrollmentEnvelope({ ...upload, image: new Uint8Array(MAX_ENROLLMENT_IMAGE_BYTES + 1) }),
+    ).toThrow(/over the limit/);
+    expect(() =>
+      encodeEnrollmentEnvelope({ ...upload, landmarks: new Float32Array((MAX_ENROLLMENT_LANDMARKS + 1) * 3) }),
+    ).toThrow(/over the limit/);
+    expect(() => encodeEnrollmentEnvelope({ ...upload, landmarks: new Float32Array(10) })).toThrow(/triples/);
+    expect(() => encodeEnrollmentEnvelope({ ...upload, id: 'not an id' })).toThrow(/id/);
+  });
+
   it('never throws anything but typed errors on random bytes', () => {
     let seed = 1;
     const rand = () => {
@@ -123,6 +273,7 @@ describe('binary envelopes', () => {
     for (let n = 0; n < 2000; n++) {
       const bytes = Uint8Array.from({ length: rand() % 40 }, rand);
       if (n % 3 === 0 && bytes.length > 1) bytes[0] = 1;
+      if (n % 6 === 0 && bytes.length > 2) bytes[1] = 3;
       try {
         decodeInferenceEnvelope(bytes);
       } catch (e) {

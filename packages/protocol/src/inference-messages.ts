@@ -47,8 +47,32 @@ export const TRIPLANE_UPLOAD_SHAPE = [3, 32, 256, 256] as const;
 export const TRIPLANE_UPLOAD_FLOATS = 3 * 32 * 256 * 256;
 /** Envelope header room: version, kind, peer id (1 + 64), avatar hash (1 + 128), pad length and pad (1 + 3). */
 export const MAX_ENVELOPE_HEADER_BYTES = 2 + 65 + 129 + 4;
-/** Largest binary message a client may send (a tri-plane upload). */
+/** Largest binary message a client may send (a tri-plane upload; an enrollment envelope is smaller). */
 export const MAX_INFERENCE_BINARY_BYTES = MAX_ENVELOPE_HEADER_BYTES + TRIPLANE_UPLOAD_FLOATS * 4;
+
+/** Bytes of the image in an enrollment envelope (the enrolled photo, PNG or JPEG; the web app's photo limit). */
+export const MAX_ENROLLMENT_IMAGE_BYTES = 10 * 1024 * 1024;
+/** Pixels of that image (checked from its header, before anything decodes it). */
+export const MAX_ENROLLMENT_IMAGE_PIXELS = 25_000_000;
+/** Longest side of that image (guards against thin strips that pass the pixel limit). */
+export const MAX_ENROLLMENT_IMAGE_SIDE = 10_000;
+/** Shortest side: a face needs pixels to be lifted. */
+export const MIN_ENROLLMENT_IMAGE_SIDE = 128;
+/** Points the face tracker gives (468 mesh + 10 iris), x, y, z each: what the lift needs. */
+export const ENROLLMENT_LANDMARK_COUNT = 478;
+/** Most points an enrollment envelope may carry (the decoder's bound; the node wants exactly 478). */
+export const MAX_ENROLLMENT_LANDMARKS = 1024;
+/** Largest enrollment envelope: header room, alignment pad, landmarks, image length and image. */
+export const MAX_ENROLLMENT_ENVELOPE_BYTES =
+  MAX_ENVELOPE_HEADER_BYTES + 8 + MAX_ENROLLMENT_LANDMARKS * 12 + 4 + MAX_ENROLLMENT_IMAGE_BYTES;
+/** Views of one enrollment preview (turntable). */
+export const MAX_PREVIEW_VIEWS = 36;
+/** Side of one preview view, pixels. */
+export const MAX_PREVIEW_TILE_SIDE = 512;
+/** Preview views span yaw ±maxYawDeg about the frontal view; at most this. */
+export const MAX_PREVIEW_YAW_DEG = 60;
+/** What a preview-avatar request gets for the fields it leaves out. */
+export const PREVIEW_DEFAULTS = { maxYawDeg: 30, pitchDeg: 0, tileSize: 192, format: 'png' } as const;
 
 // ---------------------------------------------------------------------------------------------
 // Building blocks
@@ -117,13 +141,20 @@ export const InferenceHello = z.strictObject({
 /**
  * Starts rendering a peer. `source`: 'cache' uses a tri-plane the node already holds for this
  * avatar hash; 'upload' waits for a binary `triplane` envelope for this peer; 'synthetic-head'
- * uses the node's built-in synthetic test head (a demo sender, not a person).
+ * uses the node's built-in synthetic test head (a demo sender, not a person); 'enrollment'
+ * uses the cached lift of this avatar when there is one (`registered` with cacheHit true),
+ * else waits for a binary `enrollment` envelope (the enrolled photo or its aligned crop and
+ * the tracker's 478 landmarks), lifts it once per avatar hash (`register-progress` while it
+ * runs) and answers `registered` again when the peer can render.
  */
+export const RegisterSource = z.enum(['cache', 'upload', 'synthetic-head', 'enrollment']);
+export type RegisterSource = z.infer<typeof RegisterSource>;
+
 export const RegisterSender = z.strictObject({
   type: z.literal('register-sender'),
   peerId: Id,
   avatarHash: AvatarHash,
-  source: z.enum(['cache', 'upload', 'synthetic-head']),
+  source: RegisterSource,
 });
 
 export const UnregisterSender = z.strictObject({ type: z.literal('unregister-sender'), peerId: Id });
@@ -144,6 +175,26 @@ export const SetOutput = z.strictObject({
   jpegQuality: z.number().int().min(1).max(100).optional(),
 });
 
+/**
+ * The enrollment page's "what others will see": a turntable of `views` renders of this avatar,
+ * yaw evenly over ±maxYawDeg (view 0 leftmost), neutral expression. Answered `preview-started`;
+ * when that says awaitingImage, send a binary `enrollment` envelope with purpose 'preview' and
+ * id = requestId. Then `preview-progress`, one binary rendered frame (peer id = requestId,
+ * layout quilt, cols = views, rows = 1: the sprite) and `preview-done`. The lift is cached under
+ * the avatar hash like a registration's, so a later register-sender is a cache hit.
+ */
+export const PreviewAvatar = z.strictObject({
+  type: z.literal('preview-avatar'),
+  requestId: Id,
+  avatarHash: AvatarHash,
+  views: z.number().int().min(1).max(MAX_PREVIEW_VIEWS),
+  maxYawDeg: z.number().min(0).max(MAX_PREVIEW_YAW_DEG).optional(),
+  pitchDeg: z.number().min(-30).max(30).optional(),
+  tileSize: z.number().int().min(32).max(MAX_PREVIEW_TILE_SIDE).optional(),
+  format: z.enum(['png', 'jpeg']).optional(),
+});
+export type PreviewAvatar = z.infer<typeof PreviewAvatar>;
+
 export const GetStats = z.strictObject({ type: z.literal('get-stats') });
 export const InferencePing = z.strictObject({ type: z.literal('ping'), nonce: z.number().int().optional() });
 
@@ -154,6 +205,7 @@ export const InferenceClientMessage = z.discriminatedUnion('type', [
   SetView,
   SetQuality,
   SetOutput,
+  PreviewAvatar,
   GetStats,
   InferencePing,
 ]);
@@ -169,6 +221,11 @@ export const InferenceNodeInfo = z.strictObject({
   /** True when any stage runs generated (untrained) weights: its images are not a person. */
   untrained: z.boolean(),
   threads: z.number().int().min(0),
+  /**
+   * The expression model, for the UI to name it: with the default reference backend the label
+   * says it is the classical reference model (no trained weights).
+   */
+  backend: z.strictObject({ id: z.string().max(64), label: z.string().max(200), trained: z.boolean() }).optional(),
 });
 
 export const InferenceWelcome = z.strictObject({
@@ -188,8 +245,60 @@ export const SenderRegistered = z.strictObject({
   avatarHash: AvatarHash,
   /** The tri-plane was already cached: no upload needed. */
   cacheHit: z.boolean(),
-  /** Waiting for the tri-plane upload. */
+  /** Waiting for the tri-plane upload (source 'upload') or the enrollment envelope (source 'enrollment'). */
   awaitingUpload: z.boolean(),
+  /** Set when this registration ran the lift (ms it took, in the lift worker). */
+  liftMs: z.number().min(0).optional(),
+});
+
+/** Where a lift stands: queued for the lift worker, then decode, align, lift, prepare (and render for previews), done. */
+export const LiftStageName = z.enum(['queued', 'decode', 'align', 'lift', 'prepare', 'render', 'done']);
+export type LiftStageName = z.infer<typeof LiftStageName>;
+
+/** Progress of a registration's lift; `fraction` (0..1) is of the whole and never goes back. */
+export const RegisterProgress = z.strictObject({
+  type: z.literal('register-progress'),
+  peerId: Id,
+  avatarHash: AvatarHash,
+  stage: LiftStageName,
+  fraction: z.number().min(0).max(1),
+});
+
+export const PreviewStarted = z.strictObject({
+  type: z.literal('preview-started'),
+  requestId: Id,
+  avatarHash: AvatarHash,
+  /** The avatar was already lifted here: no image needed, rendering starts now. */
+  cacheHit: z.boolean(),
+  /** Send the binary enrollment envelope (purpose 'preview', id = requestId). */
+  awaitingImage: z.boolean(),
+});
+
+export const PreviewProgress = z.strictObject({
+  type: z.literal('preview-progress'),
+  requestId: Id,
+  stage: LiftStageName,
+  fraction: z.number().min(0).max(1),
+});
+
+/** Follows the preview's binary sprite (rendered frame with peer id = requestId). */
+export const PreviewDone = z.strictObject({
+  type: z.literal('preview-done'),
+  requestId: Id,
+  avatarHash: AvatarHash,
+  views: z.number().int(),
+  cols: z.number().int(),
+  rows: z.number().int(),
+  tileWidth: z.number().int(),
+  tileHeight: z.number().int(),
+  format: z.enum(['png', 'jpeg']),
+  /** Yaw of each view, degrees (view 0 leftmost as the viewer sees it). */
+  yawsDeg: z.array(z.number()),
+  pitchDeg: z.number(),
+  /** False when the avatar came from the cache. */
+  lifted: z.boolean(),
+  liftMs: z.number().min(0),
+  renderMs: z.number().min(0),
 });
 
 export const SenderUnregistered = z.strictObject({ type: z.literal('unregistered'), peerId: Id });
@@ -224,7 +333,11 @@ export const InferencePong = z.strictObject({ type: z.literal('pong'), nonce: z.
 export const InferenceNodeMessage = z.discriminatedUnion('type', [
   InferenceWelcome,
   SenderRegistered,
+  RegisterProgress,
   SenderUnregistered,
+  PreviewStarted,
+  PreviewProgress,
+  PreviewDone,
   InferenceOk,
   QualityChanged,
   InferenceStatsMessage,
@@ -237,7 +350,27 @@ export type InferenceNodeMessage = z.infer<typeof InferenceNodeMessage>;
 // Binary envelopes
 
 export const ENVELOPE_VERSION = 1;
-export const ENVELOPE_KIND = { driverFrame: 1, triplane: 2, renderedFrame: 0x81 } as const;
+export const ENVELOPE_KIND = { driverFrame: 1, triplane: 2, enrollment: 3, renderedFrame: 0x81 } as const;
+/** Byte 2 of an enrollment envelope: what the lift is for. */
+export const ENROLLMENT_PURPOSE_TAG = { register: 0, preview: 1 } as const;
+const ENROLLMENT_PURPOSE_BY_TAG = ['register', 'preview'] as const;
+export type EnrollmentPurpose = (typeof ENROLLMENT_PURPOSE_BY_TAG)[number];
+
+/**
+ * An enrolled face for the node to lift: the photo (or its aligned crop), PNG or JPEG bytes as
+ * stored, and the tracker's landmarks (x, y, z per point, in pixels of an image of
+ * `landmarkSpace` size: the node scales them to the decoded image when the sizes differ).
+ */
+export interface EnrollmentUpload {
+  purpose: EnrollmentPurpose;
+  /** The peer id of a register-sender (purpose 'register') or the requestId of a preview-avatar. */
+  id: string;
+  avatarHash: string;
+  landmarkSpace: { width: number; height: number };
+  /** points * 3 floats. */
+  landmarks: Float32Array;
+  image: Uint8Array;
+}
 export const OUTPUT_FORMAT_TAG: Record<OutputFormat, number> = { rgba: 0, png: 1, jpeg: 2 };
 const OUTPUT_FORMAT_BY_TAG: OutputFormat[] = ['rgba', 'png', 'jpeg'];
 export const QUALITY_LEVEL_TAG = { interactive: 0, balanced: 1, high: 2 } as const;
@@ -245,7 +378,8 @@ const QUALITY_BY_TAG = ['interactive', 'balanced', 'high'] as const;
 
 export type InferenceEnvelope =
   | { kind: 'driver-frame'; peerId: string; frame: Uint8Array }
-  | { kind: 'triplane'; peerId: string; avatarHash: string; data: Float32Array };
+  | { kind: 'triplane'; peerId: string; avatarHash: string; data: Float32Array }
+  | ({ kind: 'enrollment' } & EnrollmentUpload);
 
 const ID_PATTERN = /^[A-Za-z0-9_-]{1,64}$/;
 const LITTLE_ENDIAN = new Uint8Array(Uint16Array.of(1).buffer)[0] === 1;
@@ -309,6 +443,96 @@ export function encodeTriplaneEnvelope(peerId: string, avatarHash: string, data:
   return out;
 }
 
+/**
+ * Wraps an enrolled image and its landmarks. Layout after version and kind: purpose u8, id and
+ * avatar hash (u8 length + ASCII each), landmark space width and height (u16 LE each), point
+ * count (u16 LE), pad length u8 + pad (the floats start 4-byte aligned), points * 3 float32 LE,
+ * image length (u32 LE), image bytes (exactly the rest).
+ */
+export function encodeEnrollmentEnvelope(upload: EnrollmentUpload): Uint8Array {
+  const { purpose, id, avatarHash, landmarkSpace, landmarks, image } = upload;
+  if (!(purpose in ENROLLMENT_PURPOSE_TAG)) throw HolocallError.badRequest('purpose must be register or preview');
+  if (!ID_PATTERN.test(id)) throw HolocallError.badRequest('id is not a valid id');
+  if (!HASH_PATTERN.test(avatarHash)) throw HolocallError.badRequest('avatarHash is not lowercase hex');
+  for (const side of [landmarkSpace?.width, landmarkSpace?.height]) {
+    if (!Number.isInteger(side) || side < 1 || side > 0xffff)
+      throw HolocallError.badRequest('landmarkSpace sides must be integers in [1, 65535]');
+  }
+  if (landmarks.length === 0 || landmarks.length % 3 !== 0)
+    throw HolocallError.badRequest('landmarks must be x, y, z triples');
+  const points = landmarks.length / 3;
+  if (points > MAX_ENROLLMENT_LANDMARKS)
+    throw HolocallError.tooLarge('landmark points', MAX_ENROLLMENT_LANDMARKS, points);
+  if (image.length === 0) throw HolocallError.badRequest('image is empty');
+  if (image.length > MAX_ENROLLMENT_IMAGE_BYTES)
+    throw HolocallError.tooLarge('enrollment image bytes', MAX_ENROLLMENT_IMAGE_BYTES, image.length);
+  const header = 3 + 1 + id.length + 1 + avatarHash.length + 6 + 1;
+  const pad = (4 - (header % 4)) % 4;
+  const out = new Uint8Array(header + pad + landmarks.length * 4 + 4 + image.length);
+  out[0] = ENVELOPE_VERSION;
+  out[1] = ENVELOPE_KIND.enrollment;
+  out[2] = ENROLLMENT_PURPOSE_TAG[purpose];
+  let at = writeShortString(out, 3, id);
+  at = writeShortString(out, at, avatarHash);
+  const view = new DataView(out.buffer);
+  view.setUint16(at, landmarkSpace.width, true);
+  view.setUint16(at + 2, landmarkSpace.height, true);
+  view.setUint16(at + 4, points, true);
+  at += 6;
+  out[at] = pad;
+  at += 1 + pad;
+  for (let i = 0; i < landmarks.length; i++) view.setFloat32(at + 4 * i, landmarks[i]!, true);
+  at += landmarks.length * 4;
+  view.setUint32(at, image.length, true);
+  out.set(image, at + 4);
+  return out;
+}
+
+function decodeEnrollment(bytes: Uint8Array): InferenceEnvelope {
+  if (bytes.length < 3) throw malformed('truncated');
+  const purpose = ENROLLMENT_PURPOSE_BY_TAG[bytes[2]!];
+  if (purpose === undefined) throw malformed('bad_field', { field: 'purpose' });
+  const [id, afterId] = readShortString(bytes, 3, ID_PATTERN, 'id');
+  const [avatarHash, afterHash] = readShortString(bytes, afterId, HASH_PATTERN, 'avatarHash');
+  let at = afterHash;
+  if (at + 7 > bytes.length) throw malformed('truncated', { field: 'landmarks' });
+  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  const width = view.getUint16(at, true);
+  const height = view.getUint16(at + 2, true);
+  const points = view.getUint16(at + 4, true);
+  if (width === 0 || height === 0) throw malformed('bad_field', { field: 'landmarkSpace' });
+  if (points === 0) throw malformed('bad_field', { field: 'points' });
+  if (points > MAX_ENROLLMENT_LANDMARKS)
+    throw HolocallError.tooLarge('landmark points', MAX_ENROLLMENT_LANDMARKS, points);
+  at += 6;
+  const pad = bytes[at]!;
+  if (pad > 3) throw malformed('bad_field', { field: 'pad' });
+  at += 1 + pad;
+  if (at + points * 12 + 4 > bytes.length) throw malformed('truncated', { field: 'landmarks' });
+  const landmarks = new Float32Array(points * 3);
+  for (let i = 0; i < landmarks.length; i++) {
+    const v = view.getFloat32(at + 4 * i, true);
+    if (!Number.isFinite(v)) throw malformed('out_of_range', { field: 'landmarks', index: i });
+    landmarks[i] = v;
+  }
+  at += points * 12;
+  const imageBytes = view.getUint32(at, true);
+  at += 4;
+  if (imageBytes > MAX_ENROLLMENT_IMAGE_BYTES)
+    throw HolocallError.tooLarge('enrollment image bytes', MAX_ENROLLMENT_IMAGE_BYTES, imageBytes);
+  if (imageBytes === 0 || at + imageBytes !== bytes.length)
+    throw malformed('bad_length', { field: 'image', expected: imageBytes, actual: bytes.length - at });
+  return {
+    kind: 'enrollment',
+    purpose,
+    id,
+    avatarHash,
+    landmarkSpace: { width, height },
+    landmarks,
+    image: bytes.subarray(at),
+  };
+}
+
 /** Decodes a client binary message; throws HolocallError(malformed_frame | too_large). */
 export function decodeInferenceEnvelope(bytes: Uint8Array): InferenceEnvelope {
   if (!(bytes instanceof Uint8Array)) throw malformed('not_bytes');
@@ -348,6 +572,7 @@ export function decodeInferenceEnvelope(bytes: Uint8Array): InferenceEnvelope {
     }
     return { kind: 'triplane', peerId, avatarHash, data };
   }
+  if (kind === ENVELOPE_KIND.enrollment) return decodeEnrollment(bytes);
   throw malformed('unknown_kind', { kind });
 }
 

@@ -3,6 +3,7 @@ import {
   type DriverFrame,
   decodeDriverFrame,
   decodeInferenceEnvelope,
+  type EnrollmentUpload,
   HolocallError,
   INFERENCE_PROTOCOL_VERSION,
   InferenceClientMessage,
@@ -25,6 +26,7 @@ import type { FrameSink, InferenceNode } from '../node';
 import { AdaptiveQuality, type QualityLevel } from '../render/quality';
 import type { RenderedFrame } from '../stages/contract';
 import { DEFAULT_JPEG_QUALITY, encodeImage } from './image-encode';
+import { PreviewRequests } from './preview-requests';
 
 /** What a connection needs of its socket (a `ws` WebSocket in production, a fake in tests). */
 export interface Socket {
@@ -44,7 +46,11 @@ export const DEFAULT_VIEW: ViewSpec = { kind: 'flat', width: 512, height: 512 };
 
 interface PeerState {
   avatarHash: string;
-  awaitingUpload: boolean;
+  /**
+   * What the peer waits for before it can render: a tri-plane upload, an enrollment envelope,
+   * or its enrollment lift to finish; null when it renders.
+   */
+  pending: 'triplane' | 'enrollment' | 'lifting' | null;
   view: ViewSpec | null;
 }
 
@@ -54,6 +60,8 @@ export interface ConnectionCounters {
   errors: Record<string, number>;
   framesSent: number;
   bytesSent: number;
+  /** Driver frames for a peer whose enrollment lift has not finished (dropped quietly: the page may send early). */
+  framesWhileLifting: number;
 }
 
 let nextConnectionId = 1;
@@ -75,8 +83,16 @@ export class Connection implements FrameSink {
   private fixedQuality: QualityLevel | null = null;
   private readonly adaptive: AdaptiveQuality;
   private queue: Promise<void> = Promise.resolve();
-  readonly counters: ConnectionCounters = { messages: 0, binary: 0, errors: {}, framesSent: 0, bytesSent: 0 };
+  readonly counters: ConnectionCounters = {
+    messages: 0,
+    binary: 0,
+    errors: {},
+    framesSent: 0,
+    bytesSent: 0,
+    framesWhileLifting: 0,
+  };
   private readonly helloTimer: NodeJS.Timeout;
+  private readonly previews: PreviewRequests;
 
   constructor(
     private readonly socket: Socket,
@@ -86,6 +102,12 @@ export class Connection implements FrameSink {
     targetFps: number,
   ) {
     this.adaptive = new AdaptiveQuality(targetFps);
+    this.previews = new PreviewRequests(node, {
+      send: (msg) => this.send(msg),
+      sendBinary: (bytes) => this.sendBinary(bytes),
+      sendError: (error, inReplyTo, details) => this.sendError(error, inReplyTo, details),
+      isClosed: () => this.closed,
+    });
     this.helloTimer = setTimeout(() => {
       if (!this.authenticated)
         this.refuse(CLOSE.helloTimeout, new HolocallError('unauthenticated', 'no hello in time'));
@@ -167,6 +189,7 @@ export class Connection implements FrameSink {
         reenact: this.node.reenact.name,
         untrained: this.node.stage.untrained || this.node.reenact.untrained,
         threads: this.auth.threads,
+        backend: { ...this.node.backend },
       },
       limits: {
         maxSenders: MAX_SENDERS_PER_CONNECTION,
@@ -185,21 +208,45 @@ export class Connection implements FrameSink {
           throw HolocallError.tooLarge('senders', MAX_SENDERS_PER_CONNECTION, this.peers.size + 1);
         }
         let cacheHit = this.node.cache.has(msg.avatarHash);
-        if (msg.source === 'cache' && !cacheHit) {
-          throw new HolocallError('not_found', 'no cached tri-plane for this avatar: upload it', {
-            details: { peerId: msg.peerId },
-          });
+        let pending: PeerState['pending'] = null;
+        switch (msg.source) {
+          case 'cache':
+            if (!cacheHit)
+              throw new HolocallError('not_found', 'no cached tri-plane for this avatar: upload it', {
+                details: { peerId: msg.peerId },
+              });
+            break;
+          case 'synthetic-head':
+            if (!cacheHit)
+              await this.node.registerSender(msg.avatarHash, {
+                triplane: this.node.syntheticTriplane(),
+                sourceFace: {},
+              });
+            break;
+          case 'upload':
+            cacheHit = false;
+            pending = 'triplane';
+            break;
+          case 'enrollment':
+            // Lifted here before (this peer, another peer, a preview): no image needed.
+            cacheHit = this.node.lifts.tryCached(msg.avatarHash);
+            if (!cacheHit) pending = 'enrollment';
+            break;
         }
-        if (msg.source === 'synthetic-head' && !cacheHit) {
-          await this.node.registerSender(msg.avatarHash, { triplane: this.node.syntheticTriplane(), sourceFace: {} });
-        }
-        if (msg.source === 'upload') cacheHit = false;
-        const awaitingUpload = msg.source === 'upload';
         const previous = this.peers.get(msg.peerId);
-        this.peers.set(msg.peerId, { avatarHash: msg.avatarHash, awaitingUpload, view: previous?.view ?? null });
-        this.send({ type: 'registered', peerId: msg.peerId, avatarHash: msg.avatarHash, cacheHit, awaitingUpload });
+        this.peers.set(msg.peerId, { avatarHash: msg.avatarHash, pending, view: previous?.view ?? null });
+        this.send({
+          type: 'registered',
+          peerId: msg.peerId,
+          avatarHash: msg.avatarHash,
+          cacheHit,
+          awaitingUpload: pending !== null,
+        });
         return;
       }
+      case 'preview-avatar':
+        this.previews.start(msg);
+        return;
       case 'unregister-sender':
         if (!this.peers.delete(msg.peerId)) throw new HolocallError('not_found', 'peer is not registered');
         this.node.forgetPeer(this, msg.peerId);
@@ -241,10 +288,15 @@ export class Connection implements FrameSink {
     try {
       if (!this.authenticated) throw new HolocallError('unauthenticated', 'the first message must be hello');
       const env = decodeInferenceEnvelope(bytes);
+      if (env.kind === 'enrollment') {
+        if (env.purpose === 'preview') this.previews.image(env);
+        else this.startEnrollmentLift(env);
+        return;
+      }
       const peer = this.peers.get(env.peerId);
       if (!peer) throw new HolocallError('not_found', 'peer is not registered', { details: { peerId: env.peerId } });
       if (env.kind === 'triplane') {
-        if (!peer.awaitingUpload || env.avatarHash !== peer.avatarHash) {
+        if (peer.pending !== 'triplane' || env.avatarHash !== peer.avatarHash) {
           throw new HolocallError('conflict', 'no upload expected for this peer and avatar', {
             details: { peerId: env.peerId },
           });
@@ -254,7 +306,7 @@ export class Connection implements FrameSink {
           triplane: { resolution, channels, data: env.data },
           sourceFace: {},
         });
-        peer.awaitingUpload = false;
+        peer.pending = null;
         this.send({
           type: 'registered',
           peerId: env.peerId,
@@ -265,7 +317,11 @@ export class Connection implements FrameSink {
         return;
       }
       const frame: DriverFrame = decodeDriverFrame(env.frame);
-      if (peer.awaitingUpload) throw new HolocallError('conflict', 'tri-plane upload pending for this peer');
+      if (peer.pending === 'triplane') throw new HolocallError('conflict', 'tri-plane upload pending for this peer');
+      if (peer.pending !== null) {
+        this.counters.framesWhileLifting++;
+        return;
+      }
       this.node.submitFrame(this, env.peerId, frame);
     } catch (error) {
       if (!this.authenticated) {
@@ -274,6 +330,53 @@ export class Connection implements FrameSink {
       }
       this.sendError(error, 'binary');
     }
+  }
+
+  /**
+   * The enrollment envelope of a peer registered with source 'enrollment': lifts it (once per
+   * avatar hash, in the lift worker) WITHOUT holding this connection's message queue, so other
+   * peers' frames and control messages carry on; register-progress while it runs, registered
+   * when the peer can render, or a typed error (details.peerId) after which the envelope may
+   * be sent again.
+   */
+  private startEnrollmentLift(upload: EnrollmentUpload): void {
+    const peerId = upload.id;
+    const peer = this.peers.get(peerId);
+    if (!peer) throw new HolocallError('not_found', 'peer is not registered', { details: { peerId } });
+    if (peer.pending !== 'enrollment' || upload.avatarHash !== peer.avatarHash) {
+      throw new HolocallError('conflict', 'no enrollment expected for this peer and avatar', { details: { peerId } });
+    }
+    peer.pending = 'lifting';
+    const { avatarHash } = upload;
+    const current = () => !this.closed && this.peers.get(peerId) === peer && peer.avatarHash === avatarHash;
+    this.node.lifts
+      .lift(
+        avatarHash,
+        { image: upload.image, landmarks: upload.landmarks, landmarkSpace: upload.landmarkSpace },
+        (stage, fraction) => {
+          if (current()) this.send({ type: 'register-progress', peerId, avatarHash, stage, fraction });
+        },
+      )
+      .then(
+        (outcome) => {
+          if (!current()) return;
+          peer.pending = null;
+          const msg: InferenceNodeMessage = {
+            type: 'registered',
+            peerId,
+            avatarHash,
+            cacheHit: !outcome.lifted,
+            awaitingUpload: false,
+          };
+          if (outcome.lifted) msg.liftMs = Math.round(outcome.liftMs);
+          this.send(msg);
+        },
+        (error) => {
+          if (!current()) return;
+          peer.pending = 'enrollment';
+          this.sendError(error, 'enrollment', { peerId });
+        },
+      );
   }
 
   // ---- FrameSink ----
@@ -336,6 +439,7 @@ export class Connection implements FrameSink {
       quality: this.quality(),
       qualityMode: this.fixedQuality ? 'fixed' : 'auto',
       format: this.format,
+      previews: this.previews.size,
       ...this.counters,
     };
   }
@@ -344,12 +448,19 @@ export class Connection implements FrameSink {
     if (!this.closed) this.socket.send(JSON.stringify(msg));
   }
 
-  private sendError(error: unknown, inReplyTo?: string): void {
+  private sendBinary(bytes: Uint8Array): void {
+    if (this.closed) return;
+    this.socket.send(bytes);
+    this.counters.bytesSent += bytes.length;
+  }
+
+  /** A typed error; `context` (the peer or request it concerns) is merged into its details. */
+  private sendError(error: unknown, inReplyTo?: string, context?: Record<string, unknown>): void {
     const wire = toWireError(error);
     if (wire.code === 'internal') this.log.error('request failed', { conn: this.id, error: String(error) });
     this.counters.errors[wire.code] = (this.counters.errors[wire.code] ?? 0) + 1;
     const msg: InferenceNodeMessage = { type: 'error', code: wire.code, message: wire.message.slice(0, 512) };
-    if (wire.details) msg.details = wire.details;
+    if (wire.details || context) msg.details = { ...wire.details, ...context };
     if (inReplyTo) msg.inReplyTo = inReplyTo;
     this.send(msg);
   }

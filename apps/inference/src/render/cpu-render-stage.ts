@@ -103,6 +103,10 @@ export class CpuRenderStage implements RenderStage {
     };
   }
 
+  stats(): Record<string, unknown> {
+    return { pool: this.pool.stats() };
+  }
+
   async close(): Promise<void> {
     for (const w of this.working.values()) this.pool.detach(w.id);
     this.working.clear();

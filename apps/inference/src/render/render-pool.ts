@@ -25,17 +25,44 @@ export interface JobResult {
   decoded: number;
 }
 
+/** Respawns allowed within RESPAWN_WINDOW_MS; a worker dying more often than that leaves the pool failed. */
+export const MAX_RESPAWNS_PER_WINDOW = 5;
+export const RESPAWN_WINDOW_MS = 60_000;
+
+function spawnWorker(): Promise<Worker> {
+  const w = new Worker(new URL('./render-worker-entry.mjs', import.meta.url));
+  return new Promise<Worker>((resolve, reject) => {
+    w.once('online', () => resolve(w));
+    w.once('error', reject);
+  });
+}
+
+type AssetMessage = Extract<WorkerMessage, { type: 'asset' }>;
+
 /**
  * Render threads sharing one job at a time: every thread takes chunks (view bands) from a
  * shared counter until none are left, so both cores stay busy on one flat view and views
  * of a quilt spread evenly. With 0 threads the job runs inline on the calling thread.
  * Output buffers are shared and reused: a job's output is valid until the next job starts.
+ *
+ * A worker that dies (an uncaught error, a crash) is replaced: the job it was part of fails
+ * once the surviving workers have finished their chunks (its output is incomplete), a new
+ * worker starts and receives every attached asset, and the next job waits for it. More than
+ * MAX_RESPAWNS_PER_WINDOW deaths in RESPAWN_WINDOW_MS leave the pool failed.
  */
 export class RenderPool {
-  private readonly attached = new Set<number>();
+  /** Attached assets by id, as posted to workers (a respawned worker gets them all again). */
+  private readonly attached = new Map<number, AssetMessage | null>();
   private readonly pending = new Map<
     number,
-    { left: number; decoded: number; resolve: (r: JobResult) => void; reject: (e: Error) => void; error: string | null }
+    {
+      /** Workers that have not reported on this job yet. */
+      waiting: Set<Worker>;
+      decoded: number;
+      resolve: (r: JobResult) => void;
+      reject: (e: Error) => void;
+      error: string | null;
+    }
   >();
   private jobId = 0;
   private lowres = new Float32Array(new SharedArrayBuffer(4));
@@ -46,44 +73,98 @@ export class RenderPool {
   private readonly inlineAssets = new Map<number, RenderAsset>();
   private broken: Error | null = null;
   private busy = false;
+  private closing = false;
+  /** Set while a dead worker is being replaced; jobs wait for it. */
+  private respawning: Promise<void> | null = null;
+  private readonly respawnTimes: number[] = [];
+  readonly counters = { respawns: 0, workerDeaths: 0, jobsFailedByDeath: 0 };
 
-  private constructor(private readonly workers: Worker[]) {
-    for (const w of workers) {
-      w.on('message', (reply: WorkerReply) => this.onReply(reply));
-      w.on('error', (error) => this.fail(error));
-      w.on('exit', (code) => {
-        // close() removes workers before terminating them; any other exit is a failure.
-        if (this.workers.includes(w)) this.fail(new Error(`render worker exited (${code})`));
-      });
-    }
+  private constructor(
+    private readonly workers: Worker[],
+    private readonly size: number,
+  ) {
+    for (const w of workers) this.watch(w);
   }
 
   static async start(threads: number): Promise<RenderPool> {
     const workers: Worker[] = [];
-    for (let i = 0; i < threads; i++) {
-      const w = new Worker(new URL('./render-worker-entry.mjs', import.meta.url));
-      await new Promise<void>((resolve, reject) => {
-        w.once('online', () => resolve());
-        w.once('error', reject);
-      });
-      workers.push(w);
-    }
-    return new RenderPool(workers);
+    for (let i = 0; i < threads; i++) workers.push(await spawnWorker());
+    return new RenderPool(workers, threads);
   }
 
   get threads(): number {
-    return this.workers.length;
+    return this.size;
+  }
+
+  private watch(w: Worker): void {
+    w.on('message', (reply: WorkerReply) => this.onReply(w, reply));
+    // An uncaught error in a worker is followed by its exit, which does the work.
+    w.on('error', () => {});
+    w.on('exit', (code) => {
+      // close() removes workers before terminating them; any other exit is a death.
+      const i = this.workers.indexOf(w);
+      if (i < 0 || this.closing) return;
+      this.workers.splice(i, 1);
+      this.onWorkerDeath(w, new Error(`render worker exited (${code})`));
+    });
+  }
+
+  private onWorkerDeath(dead: Worker, error: Error): void {
+    this.counters.workerDeaths++;
+    // A job the dead worker had not finished cannot complete: fail it once the survivors report
+    // (they may still be writing into the shared buffers, so the next job must not start before).
+    for (const [id, p] of this.pending) {
+      if (!p.waiting.delete(dead)) continue;
+      p.error = error.message;
+      this.counters.jobsFailedByDeath++;
+      if (p.waiting.size === 0) {
+        this.pending.delete(id);
+        p.reject(new Error(`render worker failed: ${p.error}`));
+      }
+    }
+    const now = Date.now();
+    while (this.respawnTimes.length > 0 && now - this.respawnTimes[0]! > RESPAWN_WINDOW_MS) this.respawnTimes.shift();
+    if (this.respawnTimes.length >= MAX_RESPAWNS_PER_WINDOW) {
+      this.fail(new Error(`render workers died ${MAX_RESPAWNS_PER_WINDOW} times within ${RESPAWN_WINDOW_MS} ms`));
+      return;
+    }
+    this.respawnTimes.push(now);
+    const previous = this.respawning ?? Promise.resolve();
+    this.respawning = previous
+      .then(() => spawnWorker())
+      .then(
+        (w) => {
+          if (this.closing) {
+            void w.terminate();
+            return;
+          }
+          this.watch(w);
+          for (const message of this.attached.values()) if (message) w.postMessage(message);
+          this.workers.push(w);
+          this.counters.respawns++;
+        },
+        (e: unknown) => this.fail(e instanceof Error ? e : new Error(String(e))),
+      )
+      .finally(() => {
+        if (this.workers.length === this.size || this.broken) this.respawning = null;
+      });
+  }
+
+  /** Test hook: terminates worker `index` as a crash would (the pool must replace it). */
+  async killWorkerForTest(index = 0): Promise<void> {
+    const w = this.workers[index];
+    if (w) await w.terminate();
   }
 
   /** Makes an asset readable by every thread (idempotent). */
   attach(asset: RenderAsset): void {
     if (this.attached.has(asset.id)) return;
-    this.attached.add(asset.id);
-    if (this.workers.length === 0) {
+    if (this.size === 0) {
+      this.attached.set(asset.id, null);
       this.inlineAssets.set(asset.id, asset);
       return;
     }
-    const message: WorkerMessage = {
+    const message: AssetMessage = {
       type: 'asset',
       id: asset.id,
       packed: asset.packed,
@@ -93,6 +174,7 @@ export class RenderPool {
       grid: asset.occ.grid,
       bounds: asset.occ.bounds,
     };
+    this.attached.set(asset.id, message);
     for (const w of this.workers) w.postMessage(message);
   }
 
@@ -116,9 +198,11 @@ export class RenderPool {
     if (this.busy) throw new Error('RenderPool.run called while a job is running');
     if (!this.attached.has(spec.assetId)) throw new Error(`asset ${spec.assetId} is not attached`);
     this.busy = true;
-    Atomics.store(this.counter, 0, 0);
     try {
-      if (this.workers.length === 0) {
+      while (this.respawning) await this.respawning;
+      if (this.broken) throw this.broken;
+      Atomics.store(this.counter, 0, 0);
+      if (this.size === 0) {
         const asset = this.inlineAssets.get(spec.assetId) as RenderAsset;
         this.inlineKernel.bind(asset.packed, asset.resolution, asset.occ as Occupancy);
         this.inlineKernel.samplesDecoded = 0;
@@ -127,7 +211,7 @@ export class RenderPool {
       }
       const jobId = ++this.jobId;
       const result = new Promise<JobResult>((resolve, reject) => {
-        this.pending.set(jobId, { left: this.workers.length, decoded: 0, resolve, reject, error: null });
+        this.pending.set(jobId, { waiting: new Set(this.workers), decoded: 0, resolve, reject, error: null });
       });
       const message: WorkerMessage = { type: 'job', jobId, spec, buffers };
       for (const w of this.workers) w.postMessage(message);
@@ -137,12 +221,12 @@ export class RenderPool {
     }
   }
 
-  private onReply(reply: WorkerReply): void {
+  private onReply(from: Worker, reply: WorkerReply): void {
     const p = this.pending.get(reply.jobId);
-    if (!p) return;
+    if (!p?.waiting.delete(from)) return;
     p.decoded += reply.decoded;
     if (reply.error) p.error = reply.error;
-    if (--p.left > 0) return;
+    if (p.waiting.size > 0) return;
     this.pending.delete(reply.jobId);
     if (p.error) p.reject(new Error(`render worker failed: ${p.error}`));
     else p.resolve({ decoded: p.decoded });
@@ -156,8 +240,14 @@ export class RenderPool {
     }
   }
 
+  stats(): Record<string, unknown> {
+    return { threads: this.size, alive: this.workers.length, ...this.counters, failed: this.broken !== null };
+  }
+
   async close(): Promise<void> {
+    this.closing = true;
     const workers = this.workers.splice(0);
     await Promise.all(workers.map((w) => w.terminate()));
+    await this.respawning?.catch(() => {});
   }
 }

@@ -63,6 +63,11 @@ export class AvatarCache {
     return e;
   }
 
+  /** The entry without counting a hit or touching its recency (checks, stats). */
+  peek(hash: string): AvatarEntry | undefined {
+    return this.entries.get(hash);
+  }
+
   has(hash: string): boolean {
     return this.entries.has(hash);
   }

@@ -39,11 +39,21 @@ export interface LiftResult {
   readonly sourceFace: SourceFace;
 }
 
+/** What a lift may know about the face besides the image (a landmark-based lift needs it). */
+export interface LiftFaceHint {
+  /** Tracker landmarks in aligned-image pixels (478 x 3, tracker z). */
+  readonly landmarks: ArrayLike<number>;
+}
+
 export interface LiftStage {
   readonly name: string;
   /** True for generated (random) weights: its output is meaningless and must be labelled so. */
   readonly untrained: boolean;
-  lift(image: AlignedImage, camera: Float32Array): Promise<LiftResult>;
+  /**
+   * Lifts an aligned image seen from `camera`. `face` carries the tracker's landmarks: the
+   * classical reference lift needs them, a neural lift may ignore them.
+   */
+  lift(image: AlignedImage, camera: Float32Array, face?: LiftFaceHint): Promise<LiftResult>;
 }
 
 /** The expression part of a driver frame (mirrors `DriverFrame['expression']` of the protocol). */
@@ -111,5 +121,7 @@ export interface RenderStage {
   release(prepared: PreparedTriplane): void;
   /** Renders T' = prepared + residual (null: no residual) for every camera of the request. */
   render(prepared: PreparedTriplane, residual: Triplane | null, request: RenderRequest): Promise<RenderedFrame>;
+  /** Stage-specific counters for the node's stats (threads, worker respawns...). */
+  stats?(): Record<string, unknown>;
   close(): Promise<void>;
 }

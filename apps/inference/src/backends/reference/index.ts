@@ -5,6 +5,7 @@
 
 export { alignedImageFromRgba, rgbaFromAlignedImage } from './image';
 export * from './lift';
+export * from './pose-only-fallback';
 export * from './preview';
 export * from './reenact';
 export * from './register';

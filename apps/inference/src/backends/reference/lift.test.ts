@@ -14,6 +14,7 @@ import {
 import { PLANE, planeChannelOffset, TRIPLANE_RESOLUTION } from '../../triplane/layout';
 import { liftReference, ReferenceLift, type ReferenceLiftResult } from './lift';
 import { orbitDegrees, PreviewRenderer } from './preview';
+import { referenceModelOf } from './reenact';
 import { alignedFixture, downsample, type FixtureFace, psnr } from './test-helpers';
 
 /** Stated threshold for the frontal reproduction of the face region (measured: about 36 dB). */
@@ -189,6 +190,14 @@ describe('reference lift input checks', () => {
     expect(() =>
       liftReference({ image: { width: 8, height: 4, rgb: new Float32Array(96) }, landmarks: new Float64Array(1434) }),
     ).toThrow(/square/);
+  });
+
+  it('lifts through the stage interface with the face hint, ready for the reference reenact stage', async () => {
+    const a = alignedFixture();
+    const result = await new ReferenceLift().lift(a.image, orbitDegrees(0), { landmarks: a.landmarks });
+    expect(result.triplane.resolution).toBe(TRIPLANE_RESOLUTION);
+    expect(referenceModelOf(result.triplane)).toBeDefined();
+    expect(result.sourceFace.landmarks?.length).toBe(LANDMARK_COUNT * 3);
   });
 
   it('says through the stage interface that it needs landmarks', async () => {

@@ -1,0 +1,38 @@
+import { parentPort } from 'node:worker_threads';
+import { HolocallError } from '@holocall/protocol';
+import { type LiftJobInput, type LiftJobOutput, runLiftJob, transferablesOf } from './lift-job';
+
+/** The lift worker thread: runs one lift job per message, posting progress, and hands the result over without copies. */
+export type LiftWorkerRequest = { type: 'lift'; jobId: number; input: LiftJobInput };
+
+export type LiftWorkerReply =
+  | { type: 'progress'; jobId: number; stage: 'decode' | 'align' | 'lift'; fraction: number }
+  | { type: 'done'; jobId: number; result: LiftJobOutput }
+  | {
+      type: 'failed';
+      jobId: number;
+      error: { code: string; message: string; details?: Record<string, unknown>; typed: boolean };
+    };
+
+const port = parentPort;
+if (!port) throw new Error('lift-worker must run in a worker thread');
+
+port.on('message', (m: LiftWorkerRequest) => {
+  const { jobId } = m;
+  try {
+    const result = runLiftJob(m.input, (stage, fraction) =>
+      port.postMessage({ type: 'progress', jobId, stage, fraction }),
+    );
+    port.postMessage({ type: 'done', jobId, result } satisfies LiftWorkerReply, transferablesOf(result));
+  } catch (error) {
+    const reply: LiftWorkerReply =
+      error instanceof HolocallError
+        ? {
+            type: 'failed',
+            jobId,
+            error: { code: error.code, message: error.message, details: error.details, typed: true },
+          }
+        : { type: 'failed', jobId, error: { code: 'internal', message: String(error), typed: false } };
+    port.postMessage(reply);
+  }
+});
