@@ -1,0 +1,49 @@
+import {
+  ErrorCode,
+  HolocallError,
+  type RtpCapabilities,
+  type SignalingRequestOf,
+  type SignalingResponseOf,
+} from '@holocall/protocol';
+import type { types } from 'mediasoup';
+import { Peer } from '../../peers/Peer';
+import { verifyRoomToken } from '../../tokens/roomTokens';
+import type { RequestContext } from '../RequestContext';
+
+/** Verifies the room token, places the peer in its room (creating the room if needed). */
+export async function join(
+  ctx: RequestContext,
+  request: SignalingRequestOf<'join'>,
+): Promise<SignalingResponseOf<'join'>> {
+  if (ctx.joined) throw new HolocallError(ErrorCode.Conflict, 'this socket has already joined a room; leave first');
+  const { claims } = await verifyRoomToken(request.token, ctx.config.roomTokenSecret, request.roomId);
+  const peer = new Peer(claims, (notification) => ctx.notify(notification));
+  const room = await ctx.registry.join(claims.roomId, peer);
+  ctx.attach(room, peer);
+  return {
+    roomId: room.id,
+    self: peer.identity,
+    grants: peer.grants,
+    routerRtpCapabilities: room.router.rtpCapabilities,
+    ...room.snapshot(peer),
+  };
+}
+
+export async function leave(ctx: RequestContext): Promise<SignalingResponseOf<'leave'>> {
+  ctx.session().peer.close('left');
+  return {};
+}
+
+export async function getRouterRtpCapabilities(
+  ctx: RequestContext,
+): Promise<SignalingResponseOf<'getRouterRtpCapabilities'>> {
+  return { rtpCapabilities: ctx.session().room.router.rtpCapabilities };
+}
+
+export async function setCapabilities(
+  ctx: RequestContext,
+  request: SignalingRequestOf<'setCapabilities'>,
+): Promise<SignalingResponseOf<'setCapabilities'>> {
+  ctx.session().peer.rtpCapabilities = request.rtpCapabilities satisfies RtpCapabilities as types.RtpCapabilities;
+  return {};
+}
