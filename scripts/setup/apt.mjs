@@ -18,6 +18,7 @@ export const DEBIAN_PACKAGES = [
 ];
 
 function missingPackages() {
+  // biome-ignore lint/suspicious/noTemplateCurlyInString: a dpkg-query format string, not a template
   const { stdout } = capture('dpkg-query', ['-W', '-f=${Package} ${db:Status-Status}\n', ...DEBIAN_PACKAGES]);
   const installed = new Set(
     stdout

@@ -28,6 +28,7 @@ function listFiles(dir) {
 }
 
 function cacheKey(ctx, version, standIns) {
+  // biome-ignore lint/suspicious/noTemplateCurlyInString: a dpkg-query format string, not a template
   const libs = capture('dpkg-query', ['-W', '-f=${Package}=${Version};', ...LIB_PACKAGES]).stdout;
   const stamp = path.join(ctx.root, '.cache', 'mediasoup-libs.txt');
   fs.mkdirSync(path.dirname(stamp), { recursive: true });
