@@ -20,7 +20,15 @@ export interface FrameSink {
   quality(): QualityLevel;
   /** False when the socket cannot take more now (the frame is dropped before rendering). */
   canSend(): boolean;
-  deliver(peerId: string, frame: DriverFrame, rendered: RenderedFrame, quality: QualityLevel, ms: number): void;
+  /** `view` is the view the frame was rendered for (it may have changed since). */
+  deliver(
+    peerId: string,
+    frame: DriverFrame,
+    rendered: RenderedFrame,
+    view: ViewSpec,
+    quality: QualityLevel,
+    ms: number,
+  ): void;
   fail(peerId: string, error: unknown): void;
   recordFrameTime(ms: number): void;
 }
@@ -125,7 +133,7 @@ export class InferenceNode {
         const views = camerasForView(setup.view, frame.pose);
         const quality = sink.quality();
         const rendered = await this.stage.render(avatar.prepared, residual, { ...views, quality });
-        sink.deliver(peerId, frame, rendered, quality, performance.now() - started);
+        sink.deliver(peerId, frame, rendered, setup.view, quality, performance.now() - started);
         // Frame time including encoding and sending: what the adaptive quality level must fit.
         const ms = performance.now() - started;
         this.noteTime(ms);

@@ -36,9 +36,16 @@ class SlowStage implements RenderStage {
   release(p: PreparedTriplane) {
     this.inner.release(p);
   }
+  /** Renders in flight now. */
+  rendering = 0;
   async render(p: PreparedTriplane, r: Triplane | null, req: RenderRequest): Promise<RenderedFrame> {
-    if (this.delayMs > 0) await new Promise((resolve) => setTimeout(resolve, this.delayMs));
-    return this.inner.render(p, r, req);
+    this.rendering++;
+    try {
+      if (this.delayMs > 0) await new Promise((resolve) => setTimeout(resolve, this.delayMs));
+      return await this.inner.render(p, r, req);
+    } finally {
+      this.rendering--;
+    }
   }
   close() {
     return this.inner.close();
@@ -190,6 +197,29 @@ describe('inference node API', () => {
     expect(after.droppedStale - before.droppedStale).toBe(1);
     const seqs = c.binaries.map((b) => decodeRenderedFrame(b).header.seq);
     expect(seqs[seqs.length - 1]).toBe(129);
+    c.ws.close();
+  });
+
+  it('labels a frame with the view it was rendered for, even when the view changes mid-render', async () => {
+    const c = await authed(running.port);
+    c.sendJson({ type: 'register-sender', peerId: 'p3', avatarHash: HASH, source: 'synthetic-head' });
+    await c.next((m) => m.type === 'registered');
+    c.sendJson({ type: 'set-view', view: { kind: 'flat', width: 40, height: 24 } });
+    await c.next((m) => m.type === 'ok');
+    stage.delayMs = 200;
+    c.ws.send(encodeDriverFrameEnvelope('p3', driverFrame(300)));
+    // The render has started with the flat view; switch to a quilt while it is in flight.
+    await waitFor(() => running.node.scheduler.counters.received > 0 && stage.rendering > 0);
+    c.sendJson({
+      type: 'set-view',
+      view: { kind: 'quilt', cols: 2, rows: 2, tileWidth: 16, tileHeight: 16, viewConeDeg: 30 },
+    });
+    await c.next((m) => m.type === 'ok');
+    await waitFor(() => c.binaries.length >= 1);
+    stage.delayMs = 0;
+    const { header, image } = decodeRenderedFrame(c.binaries[0]!);
+    expect(header).toMatchObject({ layout: 'flat', cols: 1, rows: 1, width: 40, height: 24 });
+    expect(image.length).toBe(40 * 24 * 4);
     c.ws.close();
   });
 

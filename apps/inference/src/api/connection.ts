@@ -395,12 +395,20 @@ export class Connection implements FrameSink {
     return !this.closed && this.socket.bufferedAmount < MAX_SEND_BUFFER_BYTES;
   }
 
-  deliver(peerId: string, frame: DriverFrame, rendered: RenderedFrame, quality: QualityLevel, ms: number): void {
+  deliver(
+    peerId: string,
+    frame: DriverFrame,
+    rendered: RenderedFrame,
+    view: ViewSpec,
+    quality: QualityLevel,
+    ms: number,
+  ): void {
     if (this.closed) return;
     const image = encodeImage(rendered.pixels, rendered.width, rendered.height, this.format, this.jpegQuality);
     const headerBytes = renderedFrameHeaderBytes(peerId);
     const out = new Uint8Array(headerBytes + image.length);
-    const view = this.senderSetup(peerId)?.view;
+    // The header describes the view this image was rendered for, not the peer's current one:
+    // a set-view arriving mid-render must not relabel the frame already in flight.
     writeRenderedFrameHeader(out, {
       peerId,
       seq: frame.seq,
@@ -408,9 +416,9 @@ export class Connection implements FrameSink {
       renderMs: ms,
       format: this.format,
       quality,
-      layout: view?.kind === 'quilt' ? 'quilt' : 'flat',
-      cols: view?.kind === 'quilt' ? view.cols : 1,
-      rows: view?.kind === 'quilt' ? view.rows : 1,
+      layout: view.kind === 'quilt' ? 'quilt' : 'flat',
+      cols: view.kind === 'quilt' ? view.cols : 1,
+      rows: view.kind === 'quilt' ? view.rows : 1,
       width: rendered.width,
       height: rendered.height,
     });
