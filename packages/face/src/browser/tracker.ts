@@ -140,6 +140,10 @@ export class FaceTracker {
     const mod =
       humanModule ?? ((await import('@vladmandic/human')) as { Human: new (c: Partial<Config>) => HumanType });
     const human = new mod.Human(config);
+    // Human applies `config.flags` only after it has chosen the backend, too late to keep tfjs
+    // off its threaded wasm build (whose pthread workers break once a bundler rewrites the
+    // emscripten factory: "ReferenceError: tX is not defined"). Set the flag before load().
+    if (options.threads === false) human.tf?.env?.().set('WASM_HAS_MULTITHREAD_SUPPORT', false);
     await human.load();
     const backend = human.tf?.getBackend?.() ?? String(config.backend);
     if (backend !== 'wasm') throw new Error(`face tracker: wasm backend did not start (got ${backend})`);

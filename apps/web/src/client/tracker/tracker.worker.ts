@@ -12,20 +12,6 @@ declare const self: DedicatedWorkerGlobalScope;
 
 let tracker: FaceTracker | null = null;
 
-/**
- * Human with tfjs's threaded wasm build switched off before the backend starts. The threaded
- * build's pthread workers are made from the emscripten factory's source text, which a bundler
- * has rewritten (a blob worker then fails with "ReferenceError: tX is not defined"). Human
- * applies `config.flags` only after choosing the backend, too late, hence this subclass.
- * The single-threaded SIMD build measured 20-35 ms a frame here: enough for 30 Hz tracking.
- */
-class SingleThreadedHuman extends human.Human {
-  constructor(config?: Partial<human.Config>) {
-    super(config);
-    this.tf.env().set('WASM_HAS_MULTITHREAD_SUPPORT', false);
-  }
-}
-
 function reply(message: TrackerReply, transfer: Transferable[] = []): void {
   self.postMessage(message, transfer);
 }
@@ -43,7 +29,7 @@ self.onmessage = async (event: MessageEvent<TrackerRequest>) => {
           skipFrames: message.video ? 5 : 0,
           rotationCorrection: !message.video,
         },
-        { Human: SingleThreadedHuman as never },
+        human as never,
       );
       reply({ type: 'ready', backend: tracker.backend, loadMs: performance.now() - t0 });
     } catch (error) {
