@@ -1,4 +1,4 @@
-import { type HolocallError, MAX_ENROLLMENT_IMAGE_SIDE } from '@holocall/protocol';
+import { type HolocallError, MAX_ENROLLMENT_IMAGE_SIDE, readImageHeader as parseImageHeader } from '@holocall/protocol';
 import jpeg from 'jpeg-js';
 import { PNG } from 'pngjs';
 import { describe, expect, it } from 'vitest';
@@ -60,9 +60,21 @@ describe('enrollment images', () => {
     expect(code(() => readImageHeader(Uint8Array.from([0x47, 0x49, 0x46, 0x38, 0x39, 0x61])))).toBe(
       'unsupported_media',
     );
+    // A WebP header the shared parser reads, but this node does not decode WebP: refused as its type.
+    const ascii = (text: string) => Array.from(text, (c) => c.charCodeAt(0));
+    const webp = new Uint8Array(30);
+    webp.set(ascii('RIFF'), 0);
+    webp.set(ascii('WEBPVP8X'), 8);
+    webp.set([0xe7, 3, 0, 0xbb, 2, 0], 24); // 1000 x 700, stored as size - 1 (24-bit little-endian)
+    expect(parseImageHeader(webp)).toMatchObject({ type: 'image/webp', width: 1000, height: 700 });
+    expect(() => readImageHeader(webp)).toThrow(/must be PNG or JPEG/);
+    expect(code(() => readImageHeader(webp))).toBe('unsupported_media');
     const png = new PNG({ width: 64, height: 64 });
     const small = PNG.sync.write(png);
     expect(code(() => readImageHeader(small))).toBe('bad_request');
+    expect(() => readImageHeader(small.subarray(0, 20))).toThrow(
+      expect.objectContaining({ code: 'bad_request', details: { reason: 'truncated' } }),
+    );
     const huge = Uint8Array.from(small);
     new DataView(huge.buffer).setUint32(16, MAX_ENROLLMENT_IMAGE_SIDE + 1);
     expect(code(() => readImageHeader(huge))).toBe('too_large');

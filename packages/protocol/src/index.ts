@@ -1,6 +1,7 @@
 export * from './camera';
 export * from './driver-frame';
 export * from './errors';
+export * from './image-header';
 export * from './inference-messages';
 export * from './limits';
 export * from './quantize';

@@ -1,4 +1,4 @@
-import { readImageHeader } from '@/server/enrollment/image-header';
+import { readImageHeader } from '@holocall/protocol';
 import { MAX_PHOTO_BYTES, MAX_PHOTO_PIXELS, MAX_PHOTO_SIDE, MIN_PHOTO_SIDE } from '@/server/enrollment/limits';
 
 /**

@@ -1,4 +1,4 @@
-import { ErrorCode, HolocallError } from '@holocall/protocol';
+import { ErrorCode, HolocallError, type ImageHeader, readImageHeader } from '@holocall/protocol';
 import type { CurrentUser } from '../auth/current-user';
 import { prisma } from '../db';
 import { newId } from '../ids';
@@ -6,7 +6,6 @@ import { logger } from '../logger';
 import { toAvatarView } from './avatar-view';
 import { removeContent, storeContent } from './content-store';
 import type { EnrollFields, EnrollResponse } from './enroll.types';
-import { type ImageHeader, ImageHeaderError, readImageHeader } from './image-header';
 import { checkLandmarks } from './landmarks-check';
 import { CROP_SIDE, MAX_CROP_BYTES, MAX_PHOTO_BYTES, MAX_PHOTO_PIXELS, MAX_PHOTO_SIDE, MIN_PHOTO_SIDE } from './limits';
 
@@ -20,10 +19,11 @@ function header(bytes: Uint8Array, what: string): ImageHeader {
   try {
     return readImageHeader(bytes);
   } catch (error) {
-    if (error instanceof ImageHeaderError && error.reason === 'unsupported_type') {
+    if (error instanceof HolocallError && error.code === ErrorCode.UnsupportedMedia) {
       throw new HolocallError(ErrorCode.UnsupportedMedia, `${what} must be a JPEG, PNG or WebP image`);
     }
-    throw HolocallError.badRequest(`${what} is not a readable image: ${(error as Error).message}`);
+    const details = error instanceof HolocallError ? error.details : undefined;
+    throw HolocallError.badRequest(`${what} is not a readable image: ${(error as Error).message}`, details);
   }
 }
 

@@ -1,8 +1,11 @@
+import { ErrorCode, HolocallError } from './errors';
+
 /**
  * Reads an image's type, size and EXIF orientation from its first bytes, without decoding it.
  * The type is judged by content (magic bytes), never by file name or declared MIME type.
- * Decoding happens in the browser only; the server never decompresses an upload, so a
- * decompression bomb costs it nothing beyond the byte limit.
+ * Shared by the browser (checks before upload), the web server (checks on upload; it never
+ * decompresses a photo, so a decompression bomb costs it nothing beyond the byte limit) and the
+ * inference node (checks before it decodes). Plain Uint8Array/DataView: no Node APIs.
  */
 
 export type ImageType = 'image/jpeg' | 'image/png' | 'image/webp';
@@ -19,14 +22,11 @@ export interface ImageHeader {
   displayHeight: number;
 }
 
-export class ImageHeaderError extends Error {
-  override readonly name = 'ImageHeaderError';
-  constructor(
-    readonly reason: 'unsupported_type' | 'truncated' | 'corrupt',
-    message: string,
-  ) {
-    super(message);
-  }
+/** Why a header with a known signature was refused (HolocallError bad_request, details.reason). */
+export type ImageHeaderProblem = 'truncated' | 'corrupt';
+
+function refused(reason: ImageHeaderProblem, message: string): HolocallError {
+  return HolocallError.badRequest(message, { reason });
 }
 
 const PNG_SIGNATURE = [0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a];
@@ -46,13 +46,18 @@ export function sniffImageType(bytes: Uint8Array): ImageType | null {
   return null;
 }
 
+/**
+ * The header of a JPEG, PNG or WebP image. Throws HolocallError: unsupported_media for any other
+ * content, bad_request (details.reason 'truncated' or 'corrupt') for a header it cannot read;
+ * it rejects rather than guesses, and never throws anything else whatever the bytes.
+ */
 export function readImageHeader(bytes: Uint8Array): ImageHeader {
   const type = sniffImageType(bytes);
-  if (!type) throw new ImageHeaderError('unsupported_type', 'not a JPEG, PNG or WebP image');
+  if (!type) throw new HolocallError(ErrorCode.UnsupportedMedia, 'not a JPEG, PNG or WebP image');
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   const { width, height, orientation } =
     type === 'image/png' ? readPng(bytes, view) : type === 'image/jpeg' ? readJpeg(bytes, view) : readWebp(bytes, view);
-  if (width <= 0 || height <= 0) throw new ImageHeaderError('corrupt', 'image has no pixels');
+  if (width <= 0 || height <= 0) throw refused('corrupt', 'image has no pixels');
   const swap = orientation >= 5 && orientation <= 8;
   return {
     type,
@@ -65,13 +70,13 @@ export function readImageHeader(bytes: Uint8Array): ImageHeader {
 }
 
 function need(bytes: Uint8Array, end: number): void {
-  if (bytes.length < end) throw new ImageHeaderError('truncated', 'image is truncated');
+  if (bytes.length < end) throw refused('truncated', 'image is truncated');
 }
 
 function readPng(bytes: Uint8Array, view: DataView) {
-  need(bytes, 33);
+  need(bytes, 33); // signature, then the whole IHDR chunk: length, "IHDR", 13 bytes, CRC
   if (view.getUint32(8) !== 13 || ascii(bytes, 12, 4) !== 'IHDR') {
-    throw new ImageHeaderError('corrupt', 'PNG does not start with an IHDR chunk');
+    throw refused('corrupt', 'PNG does not start with an IHDR chunk');
   }
   return { width: view.getUint32(16), height: view.getUint32(20), orientation: 1 };
 }
@@ -86,19 +91,19 @@ function readJpeg(bytes: Uint8Array, view: DataView) {
   let orientation = 1;
   for (;;) {
     need(bytes, offset + 4);
-    if (bytes[offset] !== 0xff) throw new ImageHeaderError('corrupt', 'JPEG marker expected');
+    if (bytes[offset] !== 0xff) throw refused('corrupt', 'JPEG marker expected');
     const marker = bytes[offset + 1]!;
     if (marker === 0xff) {
       offset += 1; // fill byte
       continue;
     }
-    if (marker === 0xd9 || marker === 0xda) throw new ImageHeaderError('corrupt', 'JPEG has no frame header');
-    if (marker === 0x01 || (marker >= 0xd0 && marker <= 0xd7)) {
+    if (marker === 0xd9 || marker === 0xda) throw refused('corrupt', 'JPEG has no frame header');
+    if (marker === 0xd8 || marker === 0x01 || (marker >= 0xd0 && marker <= 0xd7)) {
       offset += 2; // markers without a length
       continue;
     }
     const length = view.getUint16(offset + 2);
-    if (length < 2) throw new ImageHeaderError('corrupt', 'JPEG segment length is invalid');
+    if (length < 2) throw refused('corrupt', 'JPEG segment length is invalid');
     need(bytes, offset + 2 + length);
     if (marker === 0xe1 && length >= 16 && ascii(bytes, offset + 4, 6) === 'Exif\0\0') {
       orientation = exifOrientation(view, offset + 10, offset + 2 + length) ?? orientation;
@@ -112,7 +117,7 @@ function readJpeg(bytes: Uint8Array, view: DataView) {
 }
 
 /** Orientation (tag 0x0112) from IFD0 of a TIFF structure at [start, end); null when absent or malformed. */
-export function exifOrientation(view: DataView, start: number, end: number): number | null {
+function exifOrientation(view: DataView, start: number, end: number): number | null {
   if (end - start < 8) return null;
   const order = view.getUint16(start);
   const little = order === 0x4949;
@@ -136,12 +141,11 @@ function readWebp(bytes: Uint8Array, view: DataView) {
   need(bytes, 30);
   const chunk = ascii(bytes, 12, 4);
   if (chunk === 'VP8 ') {
-    if (!startsWith(bytes, [0x9d, 0x01, 0x2a], 23))
-      throw new ImageHeaderError('corrupt', 'WebP VP8 start code missing');
+    if (!startsWith(bytes, [0x9d, 0x01, 0x2a], 23)) throw refused('corrupt', 'WebP VP8 start code missing');
     return { width: view.getUint16(26, true) & 0x3fff, height: view.getUint16(28, true) & 0x3fff, orientation: 1 };
   }
   if (chunk === 'VP8L') {
-    if (bytes[20] !== 0x2f) throw new ImageHeaderError('corrupt', 'WebP VP8L signature missing');
+    if (bytes[20] !== 0x2f) throw refused('corrupt', 'WebP VP8L signature missing');
     const bits = view.getUint32(21, true);
     return { width: (bits & 0x3fff) + 1, height: ((bits >>> 14) & 0x3fff) + 1, orientation: 1 };
   }
@@ -151,5 +155,5 @@ function readWebp(bytes: Uint8Array, view: DataView) {
     // Browsers do not apply EXIF orientation to WebP; neither do we.
     return { width, height, orientation: 1 };
   }
-  throw new ImageHeaderError('corrupt', `unknown WebP chunk "${chunk}"`);
+  throw refused('corrupt', `unknown WebP chunk "${chunk}"`);
 }
