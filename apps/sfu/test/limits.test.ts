@@ -9,6 +9,7 @@ import {
 } from '@holocall/protocol';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { SfuHandle } from '../src/startSfu';
+import { SfuTestPeer } from './client/SfuTestPeer';
 import { SignalingClient } from './client/SignalingClient';
 import { WeriftSendTransport } from './client/WeriftSendTransport';
 import { eventually, joinedPeer, startTestSfu, tokenFor } from './support/sfuFixture';
@@ -119,6 +120,23 @@ describe('signaling limits and malformed messages', () => {
     } finally {
       c.close();
       await Promise.all([a.close(), b.close()]);
+    }
+  });
+
+  it("enforces the room's own capacity from the token below the SFU's limit", async () => {
+    const a = await SfuTestPeer.connect(sfu.url);
+    const b = await SignalingClient.connect(sfu.url);
+    try {
+      await a.join('solo-room', await tokenFor('solo-room', 'a', { maxPeers: 1 }));
+      const error = await refusal(
+        b.request('join', { roomId: 'solo-room', token: await tokenFor('solo-room', 'b', { maxPeers: 1 }) }),
+      );
+      expect(error.code).toBe(ErrorCode.RoomFull);
+      expect(error.details).toMatchObject({ limit: 1 });
+      expect((await sfu.stats()).rooms.find((r) => r.roomId === 'solo-room')?.peers).toBe(1);
+    } finally {
+      b.close();
+      await a.close();
     }
   });
 

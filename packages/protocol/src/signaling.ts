@@ -3,6 +3,7 @@ import { ErrorCode } from './errors';
 import {
   MAX_DISPLAY_NAME_LENGTH,
   MAX_ID_LENGTH,
+  MAX_PEERS_PER_ROOM,
   MAX_ROOM_TOKEN_LENGTH,
   MAX_SCTP_MESSAGE_BYTES,
 } from './signaling-limits';
@@ -200,12 +201,14 @@ export const RoomTokenClaims = z.strictObject({
   avatarId: Id,
   displayName: z.string().min(1).max(MAX_DISPLAY_NAME_LENGTH).optional(),
   grants: RoomGrants,
+  /** The room's own capacity as the web app knows it; the SFU enforces the smaller of this and its global limit. */
+  maxPeers: z.number().int().min(1).max(MAX_PEERS_PER_ROOM).optional(),
 });
 export type RoomTokenClaims = z.infer<typeof RoomTokenClaims>;
 
 /**
  * The JWT body of a room token as signed by the web app: `sub` is the user, `room`,
- * `avatar`, `name` and `grants` carry the rest of RoomTokenClaims.
+ * `avatar`, `name`, `grants` and `max` (the room's capacity) carry the rest of RoomTokenClaims.
  */
 export const RoomTokenPayload = z.object({
   sub: Id,
@@ -213,6 +216,7 @@ export const RoomTokenPayload = z.object({
   avatar: Id,
   name: z.string().min(1).max(MAX_DISPLAY_NAME_LENGTH).optional(),
   grants: RoomGrants,
+  max: z.number().int().min(1).max(MAX_PEERS_PER_ROOM).optional(),
   iat: z.number().int(),
   exp: z.number().int(),
 });

@@ -88,12 +88,13 @@ export class Room extends TypedEmitter<RoomEvents> {
    * Adds a peer. A peer of the same user already here is replaced (closed with 'replaced')
    * and does not count against the room's capacity.
    */
-  addPeer(peer: Peer): void {
+  addPeer(peer: Peer, roomCapacity = Number.POSITIVE_INFINITY): void {
     if (this.#closed) throw new HolocallError(ErrorCode.Unavailable, 'the room is closing; join again');
     const previous = [...this.peers.values()].find((p) => p.identity.userId === peer.identity.userId);
     const count = this.peers.size - (previous ? 1 : 0);
-    if (count >= this.#maxPeers) {
-      throw new HolocallError(ErrorCode.RoomFull, 'the room is full', { details: { limit: this.#maxPeers } });
+    const limit = Math.min(this.#maxPeers, roomCapacity);
+    if (count >= limit) {
+      throw new HolocallError(ErrorCode.RoomFull, 'the room is full', { details: { limit } });
     }
     previous?.close('replaced');
     this.peers.set(peer.id, peer);

@@ -33,12 +33,15 @@ export class RoomRegistry {
     return this.#rooms.get(roomId);
   }
 
-  /** Puts `peer` into room `roomId`, creating the room if needed. */
-  join(roomId: string, peer: Peer): Promise<Room> {
+  /**
+   * Puts `peer` into room `roomId`, creating the room if needed. `roomCapacity` is the room's
+   * own limit from the joiner's token, enforced below the SFU's global per-room limit.
+   */
+  join(roomId: string, peer: Peer, roomCapacity?: number): Promise<Room> {
     return this.#queue.push(async () => {
       let room = this.#rooms.get(roomId);
       if (!room || room.closed) room = await this.#create(roomId);
-      room.addPeer(peer);
+      room.addPeer(peer, roomCapacity);
       return room;
     });
   }

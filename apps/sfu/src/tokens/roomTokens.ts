@@ -53,6 +53,7 @@ export async function signRoomToken(
   const issuedAt = options.issuedAt ?? Math.floor(Date.now() / 1000);
   const payload: Record<string, unknown> = { room: valid.roomId, avatar: valid.avatarId, grants: valid.grants };
   if (valid.displayName !== undefined) payload.name = valid.displayName;
+  if (valid.maxPeers !== undefined) payload.max = valid.maxPeers;
   return new SignJWT(payload)
     .setProtectedHeader({ alg: 'HS256', typ: 'JWT' })
     .setSubject(valid.userId)
@@ -92,12 +93,13 @@ export async function verifyRoomToken(
   }
   const parsed = RoomTokenPayload.safeParse(payload);
   if (!parsed.success) throw unauthenticated('room token claims are malformed');
-  const { sub, room, avatar, name, grants, exp } = parsed.data;
+  const { sub, room, avatar, name, grants, max, exp } = parsed.data;
   if (expectedRoom !== undefined && room !== expectedRoom) {
     throw HolocallError.forbidden('room token is for another room', { room: expectedRoom });
   }
   const claims: RoomTokenClaims = { roomId: room, userId: sub, avatarId: avatar, grants };
   if (name !== undefined) claims.displayName = name;
+  if (max !== undefined) claims.maxPeers = max;
   return { claims, expiresAt: new Date(exp * 1000) };
 }
 

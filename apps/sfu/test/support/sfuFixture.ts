@@ -28,7 +28,13 @@ export function startTestSfu(options: Partial<SfuOptions> = {}): Promise<SfuHand
 export function tokenFor(
   roomId: string,
   userId: string,
-  options: { grants?: Partial<RoomGrants>; ttlSeconds?: number; issuedAt?: number; secret?: string } = {},
+  options: {
+    grants?: Partial<RoomGrants>;
+    ttlSeconds?: number;
+    issuedAt?: number;
+    secret?: string;
+    maxPeers?: number;
+  } = {},
 ): Promise<string> {
   const claims: RoomTokenClaims = {
     roomId,
@@ -36,6 +42,7 @@ export function tokenFor(
     avatarId: `avatar-${userId}`,
     displayName: userId,
     grants: { ...ALL_GRANTS, ...options.grants },
+    ...(options.maxPeers === undefined ? {} : { maxPeers: options.maxPeers }),
   };
   return signRoomToken(
     claims,

@@ -18,7 +18,7 @@ export async function join(
   if (ctx.joined) throw new HolocallError(ErrorCode.Conflict, 'this socket has already joined a room; leave first');
   const { claims } = await verifyRoomToken(request.token, ctx.config.roomTokenSecret, request.roomId);
   const peer = new Peer(claims, (notification) => ctx.notify(notification));
-  const room = await ctx.registry.join(claims.roomId, peer);
+  const room = await ctx.registry.join(claims.roomId, peer, claims.maxPeers);
   ctx.attach(room, peer);
   return {
     roomId: room.id,

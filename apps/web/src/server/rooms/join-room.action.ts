@@ -64,6 +64,7 @@ export async function joinRoom(slug: string, ctx: JoinContext): Promise<JoinRoom
       avatarId: user.avatarId,
       displayName: user.displayName,
       grants: MEMBER_GRANTS,
+      maxPeers: room.maxPeers,
     },
     config.roomTokenSecret,
   );
