@@ -110,6 +110,10 @@ export class CallSession {
     });
     this.sendTransport = await this.createTransport('send');
     this.recvTransport = await this.createTransport('recv');
+    // On a rejoin everyone has a new peer id (the room was rebuilt): forget the old ones, or
+    // each would linger as a second tile that never gets a peerLeft.
+    const present = new Set(joined.peers.map((p) => p.peerId));
+    for (const peerId of [...this.peers.keys()]) if (!present.has(peerId)) this.peers.delete(peerId);
     for (const peer of joined.peers) this.upsertPeer(peer);
     if (this.options.audioTrack && joined.grants.publishAudio) {
       this.micProducer = await this.sendTransport.produce({
