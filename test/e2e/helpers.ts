@@ -72,3 +72,48 @@ export function fakePhoto(): string {
   fs.writeFileSync(file, 'this is not an image\n');
   return file;
 }
+
+/** A call page's counter from the stats overlay (frames sent, received, drawn), as a poll function. */
+export const frames = (page: Page, attr: string) => async () =>
+  Number(await page.getByTestId('stats').getAttribute(attr));
+
+export async function joinCall(page: Page): Promise<void> {
+  await expect(page.getByTestId('lobby-preview')).toBeVisible();
+  await page.getByTestId('join-call').click();
+  await expect(page.getByTestId('call-state')).toHaveText('connected', { timeout: 30_000 });
+}
+
+export interface Person {
+  context: BrowserContext;
+  page: Page;
+}
+
+/**
+ * Two people in one room, both in the call. `beforeJoin` runs on each lobby page first (routes,
+ * init scripts followed by a reload) for what must be in place before the call's sockets open.
+ */
+export async function twoInACall(
+  browser: Browser,
+  room: string,
+  beforeJoin?: (who: 'ada' | 'grace', page: Page) => Promise<void>,
+): Promise<{ ada: Person; grace: Person; link: string }> {
+  const ada = await person(browser, 'Ada');
+  const link = await createRoom(ada.page, room, 4);
+  await expect(ada.page.getByTestId('room-link')).toHaveValue(link);
+  const grace = await person(browser, 'Grace');
+  await grace.page.goto(link);
+  await expect(grace.page.getByTestId('room-name')).toHaveText(room);
+  await beforeJoin?.('ada', ada.page);
+  await beforeJoin?.('grace', grace.page);
+  await joinCall(ada.page);
+  await joinCall(grace.page);
+  return { ada, grace, link };
+}
+
+export async function closeAll(...people: { context: BrowserContext }[]): Promise<void> {
+  for (const p of people) await p.context.close();
+}
+
+/** The tile in which `viewer` sees `name`. */
+export const tileOf = (viewer: Page, name: string) =>
+  viewer.locator(`[data-testid=peer-tile][data-peer-name=${JSON.stringify(name)}]`);

@@ -1,34 +1,13 @@
 import path from 'node:path';
-import { type BrowserContext, expect, type Page, test, type WebSocketRoute } from '@playwright/test';
+import { expect, test, type WebSocketRoute } from '@playwright/test';
+import { QUILT_PRESETS } from '../../apps/web/src/client/display/quilt-presets';
+import { viewSpecFor } from '../../apps/web/src/client/display/view-spec';
+import { scriptPoses } from './driver-script';
 import { hasInference, hasSfu, PORTS, testDir } from './env';
-import { createRoom, person } from './helpers';
+import { closeAll, frames, joinCall, twoInACall } from './helpers';
+import { coverage, distance, mirror, readQuiltViews } from './images';
 
 const CALIBRATION = path.join(testDir, 'fixtures', 'looking-glass-portrait.calibration.json');
-const frames = (page: Page, attr: string) => async () => Number(await page.getByTestId('stats').getAttribute(attr));
-
-async function joinCall(page: Page): Promise<void> {
-  await expect(page.getByTestId('lobby-preview')).toBeVisible();
-  await page.getByTestId('join-call').click();
-  await expect(page.getByTestId('call-state')).toHaveText('connected', { timeout: 30_000 });
-}
-
-/** Two people in one room, both in the call. */
-async function twoInACall(browser: import('@playwright/test').Browser, room: string) {
-  const ada = await person(browser, 'Ada');
-  const link = await createRoom(ada.page, room, 4);
-  await expect(ada.page.getByTestId('room-link')).toHaveValue(link);
-  const grace = await person(browser, 'Grace');
-  await grace.page.goto(link);
-  await expect(grace.page.getByTestId('room-name')).toHaveText(room);
-  await joinCall(ada.page);
-  await joinCall(grace.page);
-  return { ada, grace, link };
-}
-
-async function closeAll(...people: { context: BrowserContext }[]): Promise<void> {
-  for (const p of people) await p.context.close();
-}
-
 test.describe('rooms and calls', () => {
   test.skip(!hasSfu(), 'the SFU (apps/sfu/src/main.ts) is not there yet');
 
@@ -57,7 +36,13 @@ test.describe('rooms and calls', () => {
     browser,
   }) => {
     test.skip(!hasInference(), 'the inference node (apps/inference/src/main.ts) is not there yet');
-    const { ada, grace } = await twoInACall(browser, 'Holo');
+    // 48 views per quilt on the CPU renderer, on two loaded cores.
+    test.setTimeout(150_000);
+    // Grace faces the camera squarely (scripted yaw 0, no pitch or roll): the quilt's views are then
+    // the head seen from either side of straight ahead, and the outermost mirror each other.
+    const { ada, grace } = await twoInACall(browser, 'Holo', async (who, page) => {
+      if (who === 'ada') await scriptPoses(page, { yaw: 0 });
+    });
     const graceTile = ada.page.locator('[data-testid=peer-tile][data-peer-name=Grace]');
     await expect(ada.page.getByTestId('inference-status')).toContainText('ready', { timeout: 60_000 });
     // Grace's own avatar, lifted from her enrolled photo by Ada's node (no stand-in head).
@@ -77,9 +62,27 @@ test.describe('rooms and calls', () => {
     await expect
       .poll(async () => Number((await quilt.getAttribute('data-frames')) ?? 0), { timeout: 90_000 })
       .toBeGreaterThan(0);
-    // Portrait preset: 8x6 tiles of the display's 3:4 aspect.
+    // Portrait preset: 8x6 tiles of the display's 3:4 aspect, of the size the page asked the node for.
+    const spec = viewSpecFor('holographic', { preset: QUILT_PRESETS[0]! });
+    if (spec.kind !== 'quilt') throw new Error('holographic mode is a quilt');
+    expect([spec.cols, spec.rows]).toEqual([8, 6]);
     const size = await quilt.evaluate((c: HTMLCanvasElement) => [c.width, c.height]);
+    expect(size).toEqual([spec.cols * spec.tileWidth, spec.rows * spec.tileHeight]);
     expect(size[0]! / 8 / (size[1]! / 6)).toBeCloseTo(0.75, 1);
+    // Every tile holds a head; neighbouring views differ a little, the ends of the cone a lot.
+    const views = await readQuiltViews(quilt, spec);
+    for (const view of views) expect(coverage(view)).toBeGreaterThan(0.05);
+    const first = views[0]!;
+    const last = views[views.length - 1]!;
+    const span = distance(first, last);
+    for (let v = 1; v < views.length; v++) {
+      const step = distance(views[v - 1]!, views[v]!);
+      expect(step).toBeGreaterThan(0.5);
+      expect(step).toBeLessThan(span / 4);
+    }
+    expect(distance(first, views[Math.floor(views.length / 2)]!)).toBeLessThan(span);
+    // Leftmost and rightmost: the head seen from either side, (nearly) each other's mirror image.
+    expect(distance(first, mirror(last))).toBeLessThan(span * 0.7);
 
     await ada.page.getByTestId('calibration-input').setInputFiles(CALIBRATION);
     const lenticular = ada.page.getByTestId('lenticular');

@@ -1,5 +1,30 @@
-import { expect, test } from '@playwright/test';
-import { blankPhoto, createRoom, enrollByUpload, fakePhoto, signIn } from './helpers';
+import { expect, type Page, test } from '@playwright/test';
+import { hasInference, hasSfu, PORTS, WEB_ORIGIN } from './env';
+import { blankPhoto, closeAll, createRoom, enrollByUpload, fakePhoto, person, signIn } from './helpers';
+import { SfuSocket } from './sfu-client';
+
+/** The web app's join answer for a room link: the SFU room id and a room token for it. */
+async function joinByApi(page: Page, link: string): Promise<{ roomId: string; roomToken: string }> {
+  const slug = new URL(link).pathname.split('/').pop()!;
+  const response = await page.request.post(`/api/rooms/${slug}/join`);
+  expect(response.status()).toBe(200);
+  return response.json();
+}
+
+/** Whether a page can open a WebSocket to the local inference node. */
+const opensInferenceSocket = (page: Page) =>
+  page.evaluate(
+    (url) =>
+      new Promise<boolean>((resolve) => {
+        const ws = new WebSocket(url);
+        ws.onopen = () => {
+          ws.close();
+          resolve(true);
+        };
+        ws.onerror = () => resolve(false);
+      }),
+    `ws://127.0.0.1:${PORTS.inference}/ws`,
+  );
 
 /** What a person may not do, tried through the real pages and the real server. */
 test.describe('you may not', () => {
@@ -73,5 +98,65 @@ test.describe('you may not', () => {
     await expect(other.getByTestId('display-name')).toHaveText('Stranger');
     expect((await other.request.get(`/api/avatars/${avatarId}/photo`)).status()).toBe(404);
     await stranger.close();
+  });
+
+  test("talk to the SFU without a token, with another room's, or as someone else", async ({ browser }) => {
+    test.skip(!hasSfu(), 'needs the SFU');
+    const ada = await person(browser, 'Ada');
+    const linkA = await createRoom(ada.page, 'Room A');
+    const linkB = await createRoom(ada.page, 'Room B');
+    const a = await joinByApi(ada.page, linkA);
+    const b = await joinByApi(ada.page, linkB);
+    const eve = await person(browser, 'Eve');
+    const eveInA = await joinByApi(eve.page, linkA);
+    const adaSocket = await SfuSocket.connect();
+    const eveSocket = await SfuSocket.connect();
+    try {
+      expect(await adaSocket.refusal('join', { roomId: a.roomId })).toBe('unauthenticated');
+      expect(await adaSocket.refusal('join', { roomId: a.roomId, token: 'not.a.token' })).toBe('unauthenticated');
+      // A real token the web app issued, for another room.
+      expect(await adaSocket.refusal('join', { roomId: b.roomId, token: a.roomToken })).toBe('forbidden');
+      expect(await adaSocket.refusal('createWebRtcTransport', { direction: 'send' })).toBe('unauthenticated');
+      // Eve's token is hers: presented for Ada's room B it is refused too.
+      expect(await eveSocket.refusal('join', { roomId: b.roomId, token: eveInA.roomToken })).toBe('forbidden');
+
+      await adaSocket.request('join', { roomId: a.roomId, token: a.roomToken });
+      await eveSocket.request('join', { roomId: a.roomId, token: eveInA.roomToken });
+      const sctpCapabilities = { numStreams: { OS: 1024, MIS: 1024 } };
+      const adaSend = await adaSocket.request('createWebRtcTransport', { direction: 'send', sctpCapabilities });
+      const eveSend = await eveSocket.request('createWebRtcTransport', { direction: 'send', sctpCapabilities });
+      const channel = {
+        label: 'driver-frames',
+        sctpStreamParameters: { streamId: 0, ordered: false, maxRetransmits: 0 },
+      };
+      // Driver frames on Ada's transport, sent by Eve: the transport is not hers to use.
+      expect(await eveSocket.refusal('produceData', { transportId: adaSend.transportId, ...channel })).toBe(
+        'not_found',
+      );
+      // Eve's own transport, claiming the frames are Ada's: ownership is the SFU's to stamp.
+      expect(
+        await eveSocket.refusal('produceData', {
+          transportId: eveSend.transportId,
+          ...channel,
+          appData: { userId: 'u_ada', avatarId: 'a_ada' },
+        }),
+      ).toBe('bad_request');
+    } finally {
+      adaSocket.close();
+      eveSocket.close();
+      await closeAll(ada, eve);
+    }
+  });
+
+  test('open the inference node from another web origin', async ({ page }) => {
+    test.skip(!hasInference(), 'needs the inference node');
+    // The same app, served at another origin (localhost instead of 127.0.0.1): the node refuses it.
+    const other = new URL(WEB_ORIGIN);
+    other.hostname = 'localhost';
+    await page.goto(other.origin);
+    expect(await opensInferenceSocket(page)).toBe(false);
+    // From the origin it serves, the same socket opens (the refusal above is the origin's).
+    await page.goto(WEB_ORIGIN);
+    expect(await opensInferenceSocket(page)).toBe(true);
   });
 });
