@@ -12,11 +12,13 @@ export async function modelsStep(ctx) {
     cwd: ctx.root,
     logFile: path.join(ctx.root, '.cache', 'logs', 'generate-models.log'),
   });
-  return (
-    fs
-      .readFileSync(path.join(ctx.root, '.cache', 'logs', 'generate-models.log'), 'utf8')
-      .trim()
-      .split('\n')
-      .pop() || 'done'
-  );
+  // The generator logs JSON lines; its last one says what it did.
+  const log = fs.readFileSync(path.join(ctx.root, '.cache', 'logs', 'generate-models.log'), 'utf8');
+  const last = log.trim().split('\n').pop() ?? '';
+  try {
+    const { msg, generated } = JSON.parse(last);
+    return Array.isArray(generated) ? `${msg}: ${generated.join(', ')}` : (msg ?? 'done');
+  } catch {
+    return last || 'done';
+  }
 }
