@@ -1,5 +1,6 @@
 import fs from 'node:fs';
 import path from 'node:path';
+import { GIF_BYTES, jpegHeader, pngHeader } from '@holocall/protocol/test-support/images';
 import { describe, expect, it } from 'vitest';
 import { POST as enrollRoute, GET as myAvatar } from '../src/app/api/avatar/route';
 import { GET as avatarCrop } from '../src/app/api/avatars/[id]/crop/route';
@@ -20,7 +21,6 @@ import {
   MIN_PHOTO_SIDE,
 } from '../src/server/enrollment/limits';
 import { call, signIn, useTestApp } from './support/app';
-import { GIF_BYTES, jpegHeader, pngHeader } from './support/images';
 import { syntheticLandmarks } from './support/landmarks';
 
 interface Upload {
