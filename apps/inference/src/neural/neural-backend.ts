@@ -1,9 +1,9 @@
-import { HolocallError, MAX_QUILT_VIEWS } from '@holocall/protocol';
+import { HolocallError } from '@holocall/protocol';
 import * as ort from 'onnxruntime-node';
 import type { Logger } from '../log';
 import type { ExecutionProvider } from '../onnx/execution-providers';
 import { CheckedSession } from '../onnx/session';
-import { MAX_OUTPUT_PIXELS } from '../render/cpu-render-stage';
+import { planesWithResidual, renderSize } from '../render/render-size';
 import { createUpsampleScratch, upsampleRows } from '../render/upsample';
 import type {
   AlignedImage,
@@ -105,22 +105,10 @@ export class NeuralRenderStage implements RenderStage {
   async render(prepared: PreparedTriplane, residual: Triplane | null, request: RenderRequest): Promise<RenderedFrame> {
     const started = performance.now();
     const t = prepared.triplane;
-    let planes = t.data;
-    if (residual) {
-      if (!this.working || this.working.length !== t.data.length) this.working = new Float32Array(t.data.length);
-      for (let i = 0; i < t.data.length; i++) this.working[i] = (t.data[i] as number) + (residual.data[i] as number);
-      planes = this.working;
-    }
-    const views = request.cameras.length;
-    const cols = request.layout.kind === 'quilt' ? request.layout.cols : 1;
-    const rows = request.layout.kind === 'quilt' ? request.layout.rows : 1;
-    if (views < 1 || views > MAX_QUILT_VIEWS || views !== cols * rows) {
-      throw HolocallError.badRequest('camera count does not match the layout', { views, cols, rows });
-    }
-    const width = cols * request.tileWidth;
-    const height = rows * request.tileHeight;
-    if (width * height > MAX_OUTPUT_PIXELS)
-      throw HolocallError.tooLarge('output pixels', MAX_OUTPUT_PIXELS, width * height);
+    const { views, cols, rows, width, height } = renderSize(request);
+    const summed = planesWithResidual(t, residual, this.working);
+    this.working = summed.working;
+    const planes = summed.planes;
     if (this.output.length < width * height * 4) this.output = new Uint8Array(width * height * 4);
     const pixels = this.output.subarray(0, width * height * 4);
     const pixels32 = new Uint32Array(pixels.buffer, 0, width * height);

@@ -1,4 +1,4 @@
-import { HolocallError } from '@holocall/protocol';
+import { MAX_QUILT_VIEWS } from '@holocall/protocol';
 import type { PreparedTriplane, RenderedFrame, RenderRequest, RenderStage } from '../stages/contract';
 import type { Triplane } from '../triplane/layout';
 import { DEFAULT_TERMINATION_TRANSMITTANCE } from './march-kernel';
@@ -8,11 +8,7 @@ import { assertRenderableCamera, CAMERA_PREPARED_FLOATS, prepareCamera } from '.
 import { createRenderAsset, prepareRenderAsset, type RenderAsset, updateRenderAsset } from './render-asset';
 import { bandsFor, type RenderJobSpec } from './render-job';
 import type { RenderPool } from './render-pool';
-
-/** Most views one render may hold (a Looking Glass quilt has up to 100). */
-export const MAX_VIEWS = 100;
-/** Most output pixels one render may produce (a 4096 x 4096 quilt). */
-export const MAX_OUTPUT_PIXELS = 4096 * 4096;
+import { renderSize } from './render-size';
 
 interface CpuPrepared extends PreparedTriplane {
   readonly asset: RenderAsset;
@@ -28,7 +24,7 @@ export class CpuRenderStage implements RenderStage {
   readonly executionProvider = 'cpu';
   readonly untrained = false;
   private readonly working = new Map<number, RenderAsset>();
-  private readonly cameras = new Float64Array(MAX_VIEWS * CAMERA_PREPARED_FLOATS);
+  private readonly cameras = new Float64Array(MAX_QUILT_VIEWS * CAMERA_PREPARED_FLOATS);
 
   constructor(private readonly pool: RenderPool) {}
 
@@ -56,16 +52,7 @@ export class CpuRenderStage implements RenderStage {
       updateRenderAsset(work, prepared.triplane, residual);
       asset = work;
     }
-    const views = request.cameras.length;
-    const cols = request.layout.kind === 'quilt' ? request.layout.cols : 1;
-    const rows = request.layout.kind === 'quilt' ? request.layout.rows : 1;
-    if (views < 1 || views > MAX_VIEWS || views !== cols * rows) {
-      throw HolocallError.badRequest('camera count does not match the layout', { views, cols, rows });
-    }
-    const width = cols * request.tileWidth;
-    const height = rows * request.tileHeight;
-    if (width * height > MAX_OUTPUT_PIXELS)
-      throw HolocallError.tooLarge('output pixels', MAX_OUTPUT_PIXELS, width * height);
+    const { views, cols, rows, width, height } = renderSize(request);
     request.cameras.forEach((cam, i) => {
       assertRenderableCamera(cam, `camera ${i}`);
       prepareCamera(cam, this.cameras, i * CAMERA_PREPARED_FLOATS);

@@ -1,4 +1,3 @@
-import { HolocallError, MAX_QUILT_VIEWS } from '@holocall/protocol';
 import * as ort from 'onnxruntime-node';
 import type { Logger } from '../log';
 import type { ExecutionProvider } from '../onnx/execution-providers';
@@ -10,10 +9,10 @@ import {
 } from '../onnx/straightforward-graph';
 import type { PreparedTriplane, RenderedFrame, RenderRequest, RenderStage } from '../stages/contract';
 import { TRIPLANE_PLANES, type Triplane } from '../triplane/layout';
-import { MAX_OUTPUT_PIXELS } from './cpu-render-stage';
 import { marchSettings } from './march-settings';
 import { presetFor, type QualityPreset, rayGridFor } from './quality';
 import { assertRenderableCamera, CAM_OX, CAMERA_PREPARED_FLOATS, prepareCamera, rayDirection } from './rays';
+import { planesWithResidual, renderSize } from './render-size';
 import { createUpsampleScratch, upsampleRows } from './upsample';
 
 /**
@@ -69,22 +68,10 @@ export class OnnxRenderStage implements RenderStage {
   async render(prepared: PreparedTriplane, residual: Triplane | null, request: RenderRequest): Promise<RenderedFrame> {
     const started = performance.now();
     const t = prepared.triplane;
-    let planes = t.data;
-    if (residual) {
-      if (!this.working || this.working.length !== t.data.length) this.working = new Float32Array(t.data.length);
-      for (let i = 0; i < t.data.length; i++) this.working[i] = (t.data[i] as number) + (residual.data[i] as number);
-      planes = this.working;
-    }
-    const views = request.cameras.length;
-    const cols = request.layout.kind === 'quilt' ? request.layout.cols : 1;
-    const rows = request.layout.kind === 'quilt' ? request.layout.rows : 1;
-    if (views < 1 || views > MAX_QUILT_VIEWS || views !== cols * rows) {
-      throw HolocallError.badRequest('camera count does not match the layout', { views, cols, rows });
-    }
-    const width = cols * request.tileWidth;
-    const height = rows * request.tileHeight;
-    if (width * height > MAX_OUTPUT_PIXELS)
-      throw HolocallError.tooLarge('output pixels', MAX_OUTPUT_PIXELS, width * height);
+    const { views, cols, rows, width, height } = renderSize(request);
+    const summed = planesWithResidual(t, residual, this.working);
+    this.working = summed.working;
+    const planes = summed.planes;
     const preset = presetFor(request.quality, views);
     const grid = rayGridFor(preset, request.tileWidth, request.tileHeight);
     const perView = grid.width * grid.height;
