@@ -23,7 +23,7 @@ function loadSecrets() {
       changed = true;
     }
   }
-  if (changed) fs.writeFileSync(file, JSON.stringify(secrets, null, 2), { mode: 0o600 });
+  if (changed) fs.writeFileSync(file, `${JSON.stringify(secrets, null, 2)}\n`, { mode: 0o600 });
   return secrets;
 }
 
