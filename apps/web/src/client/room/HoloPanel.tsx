@@ -46,12 +46,9 @@ export function HoloPanel({
       // The node renders the quilt itself (view 0 bottom-left); a frame is drawn once.
       if (!image || image.bitmap === drawn) return;
       // Only quilts of the view asked for: a frame rendered for the previous mode may still
-      // arrive, and its header is not always the old view's (seen: a 2x1 stereo image
-      // labelled 8x6), so the pixel size is checked too.
-      const { layout, cols, rows, width, height } = image.header;
+      // arrive (the node labels each frame with the view it was rendered for).
+      const { layout, cols, rows } = image.header;
       if (layout !== 'quilt' || cols !== expected.cols || rows !== expected.rows) return;
-      if (width !== expected.cols * expected.tileWidth || height !== expected.rows * expected.tileHeight) return;
-      if (image.bitmap.width !== width || image.bitmap.height !== height) return;
       drawn = image.bitmap;
       if (c.width !== image.header.width || c.height !== image.header.height) {
         c.width = image.header.width;
