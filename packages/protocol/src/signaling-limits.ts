@@ -35,7 +35,10 @@ export const DRIVER_FRAME_BURST = 30;
  */
 export const MAX_SCTP_MESSAGE_BYTES = 64 * 1024;
 
-/** Longest lifetime the web app may give a room token. Tokens are checked at join only. */
+/**
+ * Longest lifetime the web app may give a room token (`exp - iat`): signing refuses more, and so
+ * does the token schema the SFU checks at join. Tokens are checked at join only.
+ */
 export const ROOM_TOKEN_MAX_TTL_SECONDS = 60 * 60;
 
 /** The lifetime the web app should normally use: enough to join and to rejoin after a worker restart. */

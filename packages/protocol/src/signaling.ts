@@ -6,6 +6,7 @@ import {
   MAX_PEERS_PER_ROOM,
   MAX_ROOM_TOKEN_LENGTH,
   MAX_SCTP_MESSAGE_BYTES,
+  ROOM_TOKEN_MAX_TTL_SECONDS,
 } from './signaling-limits';
 
 /**
@@ -210,16 +211,22 @@ export type RoomTokenClaims = z.infer<typeof RoomTokenClaims>;
  * The JWT body of a room token as signed by the web app: `sub` is the user, `room`,
  * `avatar`, `name`, `grants` and `max` (the room's capacity) carry the rest of RoomTokenClaims.
  */
-export const RoomTokenPayload = z.object({
-  sub: Id,
-  room: Id,
-  avatar: Id,
-  name: z.string().min(1).max(MAX_DISPLAY_NAME_LENGTH).optional(),
-  grants: RoomGrants,
-  max: z.number().int().min(1).max(MAX_PEERS_PER_ROOM).optional(),
-  iat: z.number().int(),
-  exp: z.number().int(),
-});
+export const RoomTokenPayload = z
+  .object({
+    sub: Id,
+    room: Id,
+    avatar: Id,
+    name: z.string().min(1).max(MAX_DISPLAY_NAME_LENGTH).optional(),
+    grants: RoomGrants,
+    max: z.number().int().min(1).max(MAX_PEERS_PER_ROOM).optional(),
+    iat: z.number().int(),
+    exp: z.number().int(),
+  })
+  // signRoomToken caps the lifetime; checking it here too makes the SFU refuse a token that outlives the cap.
+  .refine((payload) => payload.exp - payload.iat <= ROOM_TOKEN_MAX_TTL_SECONDS, {
+    message: `a room token lives at most ${ROOM_TOKEN_MAX_TTL_SECONDS} s: exp - iat must be <=${ROOM_TOKEN_MAX_TTL_SECONDS}`,
+    path: ['exp'],
+  });
 export type RoomTokenPayload = z.infer<typeof RoomTokenPayload>;
 
 /**
