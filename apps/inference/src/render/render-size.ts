@@ -1,9 +1,6 @@
-import { HolocallError, MAX_QUILT_VIEWS } from '@holocall/protocol';
+import { HolocallError, MAX_QUILT_VIEWS, MAX_RENDER_PIXELS } from '@holocall/protocol';
 import type { RenderRequest } from '../stages/contract';
 import type { Triplane } from '../triplane/layout';
-
-/** Most output pixels one render may produce (a 4096 x 4096 quilt). */
-export const MAX_OUTPUT_PIXELS = 4096 * 4096;
 
 export interface RenderSize {
   views: number;
@@ -17,7 +14,7 @@ export interface RenderSize {
 /**
  * What every render stage checks before any work: the cameras match the layout, at most
  * MAX_QUILT_VIEWS of them (the protocol's own limit, so nothing the API accepts is refused
- * later), and the image fits MAX_OUTPUT_PIXELS.
+ * later), and the image fits the protocol's MAX_RENDER_PIXELS (what the welcome announces).
  */
 export function renderSize(request: RenderRequest): RenderSize {
   const views = request.cameras.length;
@@ -28,8 +25,8 @@ export function renderSize(request: RenderRequest): RenderSize {
   }
   const width = cols * request.tileWidth;
   const height = rows * request.tileHeight;
-  if (width * height > MAX_OUTPUT_PIXELS)
-    throw HolocallError.tooLarge('output pixels', MAX_OUTPUT_PIXELS, width * height);
+  if (width * height > MAX_RENDER_PIXELS)
+    throw HolocallError.tooLarge('output pixels', MAX_RENDER_PIXELS, width * height);
   return { views, cols, rows, width, height };
 }
 
