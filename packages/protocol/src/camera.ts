@@ -324,13 +324,22 @@ export interface QuiltSpec {
   viewConeDeg: number;
 }
 
-function validateQuiltSpec(spec: QuiltSpec): number {
-  const { cols, rows, viewConeDeg } = spec ?? ({} as QuiltSpec);
+/** The tile grid of a quilt: what tile placement needs (the view cone only matters to cameras). */
+export type QuiltGrid = Pick<QuiltSpec, 'cols' | 'rows'>;
+
+function validateQuiltGrid(grid: QuiltGrid): number {
+  const { cols, rows } = grid ?? ({} as QuiltGrid);
   if (!Number.isInteger(cols) || !Number.isInteger(rows) || cols < 1 || rows < 1) {
     throw bad('quilt cols and rows must be integers >= 1', { cols, rows });
   }
   const views = cols * rows;
   if (views > MAX_QUILT_VIEWS) throw HolocallError.tooLarge('quilt views', MAX_QUILT_VIEWS, views);
+  return views;
+}
+
+function validateQuiltSpec(spec: QuiltSpec): number {
+  const views = validateQuiltGrid(spec);
+  const { viewConeDeg } = spec;
   if (!Number.isFinite(viewConeDeg) || viewConeDeg < 0 || viewConeDeg >= 180) {
     throw bad('viewConeDeg must be within [0, 180)', { viewConeDeg });
   }
@@ -363,15 +372,35 @@ export function quiltCameras(
   return cameras;
 }
 
+/** A quilt tile: its column from the left and its row from the TOP of the image. */
+export interface QuiltTile {
+  col: number;
+  row: number;
+}
+
+/** The one tile formula (view 0 bottom-left, left to right, then upward); callers validate. */
+function tileOf(view: number, cols: number, rows: number): QuiltTile {
+  return { col: view % cols, row: rows - 1 - Math.floor(view / cols) };
+}
+
 /**
  * Where view `view` goes in the quilt image: views fill tiles left to right, then bottom to
  * top (view 0 bottom-left). Rows are counted from the TOP of the image, as pixels are.
  */
-export function quiltTileOrigin(view: number, spec: QuiltSpec): { col: number; row: number } {
+export function quiltTileOrigin(view: number, spec: QuiltSpec): QuiltTile {
   const views = validateQuiltSpec(spec);
   if (!Number.isInteger(view) || view < 0 || view >= views)
     throw bad(`view must be an integer in [0, ${views})`, { view });
-  return { col: view % spec.cols, row: spec.rows - 1 - Math.floor(view / spec.cols) };
+  return tileOf(view, spec.cols, spec.rows);
+}
+
+/**
+ * Every view's tile, index = view (the same placement as quiltTileOrigin). Checks the grid once,
+ * so per-view and per-band render paths look tiles up instead of validating on every call.
+ */
+export function quiltTileOrigins(grid: QuiltGrid): QuiltTile[] {
+  const views = validateQuiltGrid(grid);
+  return Array.from({ length: views }, (_, view) => tileOf(view, grid.cols, grid.rows));
 }
 
 // ---- validation ----

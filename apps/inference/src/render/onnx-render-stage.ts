@@ -1,3 +1,4 @@
+import { quiltTileOrigins } from '@holocall/protocol';
 import * as ort from 'onnxruntime-node';
 import type { Logger } from '../log';
 import type { ExecutionProvider } from '../onnx/execution-providers';
@@ -106,9 +107,9 @@ export class OnnxRenderStage implements RenderStage {
     if (this.output.length < width * height * 4) this.output = new Uint8Array(width * height * 4);
     const pixels = this.output.subarray(0, width * height * 4);
     const pixels32 = new Uint32Array(pixels.buffer, pixels.byteOffset, width * height);
+    const tiles = quiltTileOrigins({ cols, rows });
     for (let v = 0; v < views; v++) {
-      const col = v % cols;
-      const rowFromTop = rows - 1 - Math.floor(v / cols);
+      const tile = tiles[v]!;
       upsampleRows(
         rgba,
         v * perView * 4,
@@ -116,8 +117,8 @@ export class OnnxRenderStage implements RenderStage {
         grid.height,
         pixels32,
         width,
-        col * request.tileWidth,
-        rowFromTop * request.tileHeight,
+        tile.col * request.tileWidth,
+        tile.row * request.tileHeight,
         request.tileWidth,
         request.tileHeight,
         0,

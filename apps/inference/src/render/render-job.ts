@@ -1,3 +1,4 @@
+import { quiltTileOrigins } from '@holocall/protocol';
 import type { MarchKernel } from './march-kernel';
 import type { MarchSettings } from './march-settings';
 import { CAMERA_PREPARED_FLOATS } from './rays';
@@ -64,6 +65,8 @@ export function runChunks(
   const bandRows = Math.ceil(s.height / spec.bandsPerView);
   const viewFloats = s.width * s.height * 4;
   const outStride = spec.cols * spec.tileWidth;
+  // Once per job (not per band): the protocol's quilt placement, view 0 bottom-left.
+  const tiles = quiltTileOrigins(spec);
   kernel.terminationTransmittance = spec.terminationTransmittance;
   let done = 0;
   for (;;) {
@@ -87,8 +90,7 @@ export function runChunks(
     );
     const [y0, y1] = outputRowsForSourceBand(s.height, spec.tileHeight, r0, r1);
     if (y1 <= y0) continue;
-    const col = view % spec.cols;
-    const rowFromTop = spec.rows - 1 - Math.floor(view / spec.cols);
+    const tile = tiles[view]!;
     upsampleRows(
       buf.lowres,
       lowOffset,
@@ -96,8 +98,8 @@ export function runChunks(
       s.height,
       buf.output32,
       outStride,
-      col * spec.tileWidth,
-      rowFromTop * spec.tileHeight,
+      tile.col * spec.tileWidth,
+      tile.row * spec.tileHeight,
       spec.tileWidth,
       spec.tileHeight,
       y0,
