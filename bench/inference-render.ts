@@ -25,9 +25,10 @@ import {
   type RenderRequest,
   type RenderStage,
 } from '@holocall/inference';
-import { cameraFromAngles } from '@holocall/protocol';
+import { cameraFromAngles, type HeadPose } from '@holocall/protocol';
 import { createLogger } from '../apps/inference/src/log';
 import { chooseProvider, parseProviderRequest } from '../apps/inference/src/onnx/execution-providers';
+import { camerasForView } from '../apps/inference/src/render/view-cameras';
 import { AvatarCache } from '../apps/inference/src/senders/avatar-cache';
 import { psnrRgb } from './inference/image-metrics';
 import { flag, hasFlag } from './inference/options';
@@ -45,6 +46,8 @@ const QUILTS = [
   { name: '8x6', cols: 8, rows: 6, tileWidth: 420, tileHeight: 560, viewConeDeg: 40 }, // 3360 x 3360 portrait quilt
 ];
 
+const FRONTAL_POSE: HeadPose = { rotation: [0, 0, 0], translation: [0, 0, 0.6] };
+
 function flatRequest(i: number, quality: QualityLevel): RenderRequest {
   // A gentle head turn so frames are not identical.
   const cam = cameraFromAngles({ yaw: 0.25 * Math.sin(i * 0.7), pitch: 0.08 * Math.cos(i * 0.5) });
@@ -52,19 +55,9 @@ function flatRequest(i: number, quality: QualityLevel): RenderRequest {
 }
 
 function quiltRequest(q: (typeof QUILTS)[number], quality: QualityLevel): RenderRequest {
-  const views = q.cols * q.rows;
-  const cameras = Array.from({ length: views }, (_, v) => {
-    const cam = cameraFromAngles({ yaw: ((q.viewConeDeg * Math.PI) / 180) * (v / (views - 1) - 0.5), pitch: 0 });
-    cam[16] = (cam[20] as number) * (q.tileHeight / q.tileWidth); // square pixels on non-square tiles
-    return cam;
-  });
-  return {
-    cameras,
-    layout: { kind: 'quilt', cols: q.cols, rows: q.rows },
-    tileWidth: q.tileWidth,
-    tileHeight: q.tileHeight,
-    quality,
-  };
+  // The node's own view cameras: an orbit over the cone about the frontal view, square pixels on non-square tiles.
+  const { name: _name, ...view } = q;
+  return { ...camerasForView({ kind: 'quilt', ...view, followPose: false }, FRONTAL_POSE), quality };
 }
 
 async function main(): Promise<void> {

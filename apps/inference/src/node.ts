@@ -1,11 +1,11 @@
 import { type DriverFrame, HolocallError, type ViewSpec } from '@holocall/protocol';
-import { camerasForView } from './api/view-cameras';
 import { type BackendInfo, describeReenact } from './backends/backend-info';
 import { REFERENCE_REENACT_NAME } from './backends/reference/reenact';
 import { AvatarLifts } from './enrollment/avatar-lifts';
 import { LiftWorker } from './enrollment/lift-worker-client';
 import type { Logger } from './log';
 import type { QualityLevel } from './render/quality';
+import { camerasForView } from './render/view-cameras';
 import { AvatarCache } from './senders/avatar-cache';
 import { LatestFrameScheduler } from './senders/latest-frame-scheduler';
 import type { ReenactBackend, RenderedFrame, RenderStage, SourceFace } from './stages/contract';

@@ -1,6 +1,6 @@
 import { anglesFromCamera, cameraFromAngles, type HeadPose } from '@holocall/protocol';
 import { describe, expect, it } from 'vitest';
-import { camerasForView } from '../src/api/view-cameras';
+import { camerasForView } from '../src/render/view-cameras';
 
 const frontal: HeadPose = { rotation: [0, 0, 0], translation: [0, 0, 0.6] };
 const turned: HeadPose = { rotation: [0.3, 0, 0], translation: [0, 0, 0.6] };
