@@ -14,11 +14,19 @@
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { availableParallelism, cpus } from 'node:os';
-import { CpuRenderStage, createSyntheticHead, RenderPool, type RenderRequest } from '@holocall/inference';
+import {
+  CpuRenderStage,
+  createSyntheticHead,
+  createTriplane,
+  RenderPool,
+  type RenderRequest,
+} from '@holocall/inference';
 import { cameraFromAngles } from '@holocall/protocol';
+import * as ort from 'onnxruntime-node';
 import { createLogger } from '../apps/inference/src/log';
+import { LIFT_IO } from '../apps/inference/src/neural/model-contract';
 import { DEFAULT_MODELS_DIR, ensureGeneratedModels } from '../apps/inference/src/neural/model-store';
-import { NeuralLift, NeuralReenact, NeuralRenderStage } from '../apps/inference/src/neural/neural-backend';
+import { NeuralReenact, NeuralRenderStage, openContractSession } from '../apps/inference/src/neural/neural-backend';
 import { chooseProvider, parseProviderRequest } from '../apps/inference/src/onnx/execution-providers';
 import { flag, hasFlag } from './inference/options';
 import { fmt, median, printTable, timeIt } from './inference/timing';
@@ -107,12 +115,23 @@ async function main(): Promise<void> {
   // lift
   rss = process.memoryUsage().rss;
   t = performance.now();
-  const lift = await NeuralLift.open(DEFAULT_MODELS_DIR, choice.provider, log);
+  // The node never runs a neural lift (enrollment uses the reference lift): this times the
+  // contract's lift.onnx itself, with its input conversion and the copy into a tri-plane.
+  const lift = await openContractSession(DEFAULT_MODELS_DIR, 'lift', choice.provider, log, LIFT_IO);
   load = performance.now() - t;
-  const image = { width: 512, height: 512, rgb: new Float32Array(3 * 512 * 512).fill(0.5) };
+  const rgb = new Float32Array(3 * 512 * 512).fill(0.5);
   const cam = cameraFromAngles({ yaw: 0, pitch: 0 });
-  record('lift (UNTRAINED)', load, await timeIt(() => lift.lift(image, cam), reps, 1), rss, 'Lp3D-like, approximate');
-  await lift.close();
+  const liftOnce = async () => {
+    const image = new Float32Array(rgb.length);
+    for (let i = 0; i < rgb.length; i++) image[i] = (rgb[i] as number) * 2 - 1; // [0, 1] -> [-1, 1]
+    const out = await lift.session.run({
+      [LIFT_IO.inputs.image]: new ort.Tensor('float32', image, [1, 3, 512, 512]),
+      [LIFT_IO.inputs.camera]: new ort.Tensor('float32', cam, [1, 25]),
+    });
+    createTriplane().data.set((out[LIFT_IO.outputs.triplane] as ort.Tensor).data as Float32Array);
+  };
+  record('lift (UNTRAINED)', load, await timeIt(liftOnce, reps, 1), rss, 'Lp3D-like, approximate');
+  await lift.session.release();
 
   // baseline: the CPU path at EG3D's settings
   const cpu = new CpuRenderStage(await RenderPool.start(availableParallelism()));

@@ -14,7 +14,7 @@ import { createRgbaImage, type RgbaImage } from '@holocall/face';
 import { writePng } from '@holocall/face/node';
 import { liftReference } from '../apps/inference/src/backends/reference/lift';
 import { orbitDegrees, PreviewRenderer } from '../apps/inference/src/backends/reference/preview';
-import { attachReferenceModel, ReferenceReenact } from '../apps/inference/src/backends/reference/reenact';
+import { ReferenceReenact } from '../apps/inference/src/backends/reference/reenact';
 import {
   alignedFixture,
   BROWS_UP,
@@ -54,8 +54,6 @@ async function main(): Promise<void> {
   const liftA = liftReference({ image: a.image, landmarks: a.landmarks });
   const liftMs = performance.now() - t0;
   const liftB = liftReference({ image: b.image, landmarks: b.landmarks });
-  attachReferenceModel(liftA.triplane, liftA.model);
-  attachReferenceModel(liftB.triplane, liftB.model);
   const reenact = new ReferenceReenact();
   const renderer = await PreviewRenderer.create(2);
   const prepA = await renderer.prepare(liftA.triplane);

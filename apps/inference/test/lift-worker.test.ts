@@ -1,7 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { FIXTURE_PHOTO_PATH, fixtureLandmarks } from '@holocall/face/node';
 import { afterAll, describe, expect, it } from 'vitest';
-import { referenceModelOf } from '../src/backends/reference/reenact';
 import { LiftWorker } from '../src/enrollment/lift-worker-client';
 import { createLogger } from '../src/log';
 
@@ -23,8 +22,9 @@ describe('lift worker thread', () => {
     const out = await worker.run(input, (stage) => stages.push(stage));
     expect(out.triplane.resolution).toBe(64);
     expect(out.triplane.data.length).toBe(3 * 32 * 64 * 64);
-    expect(out.model.face.world.length).toBe(478 * 3);
-    expect(referenceModelOf(out.triplane)).toBeUndefined(); // attached by the node, not the worker
+    // The reference model crosses the thread as part of the source face (explicit data, no registry).
+    expect(out.sourceFace.reference.face.world.length).toBe(478 * 3);
+    expect(out.sourceFace.reference.resolution).toBe(64);
     expect(stages).toEqual(expect.arrayContaining(['decode', 'align', 'lift']));
   }, 30_000);
 

@@ -1,11 +1,9 @@
-import type { LiftStageName } from '@holocall/protocol';
-import { attachReferenceModel, referenceModelOf } from '../backends/reference/reenact';
+import { checkEnrollmentImage, type LiftStageName } from '@holocall/protocol';
 import type { Logger } from '../log';
 import type { AvatarCache } from '../senders/avatar-cache';
 import type { SourceFace } from '../stages/contract';
 import type { Triplane } from '../triplane/layout';
 import { landmarksForImage } from './enrollment-landmarks';
-import { readImageHeader } from './image-header';
 import type { LiftJobInput, LiftJobStage } from './lift-job';
 import type { LiftWorker } from './lift-worker-client';
 
@@ -63,7 +61,7 @@ export class AvatarLifts {
   isReady(hash: string): boolean {
     const entry = this.host.cache.peek(hash);
     if (!entry) return false;
-    return !this.needsReferenceModel || referenceModelOf(entry.triplane) !== undefined;
+    return !this.needsReferenceModel || entry.sourceFace.reference !== undefined;
   }
 
   /** isReady, counted as a request served from the cache when true (registrations and previews that need no image). */
@@ -98,7 +96,8 @@ export class AvatarLifts {
       return { lifted: false, liftMs: outcome.liftMs };
     }
     // Cheap checks here, so bad input never waits behind another lift.
-    landmarksForImage(input.landmarks, input.landmarkSpace, readImageHeader(input.image));
+    const { displayWidth: width, displayHeight: height } = checkEnrollmentImage(input.image);
+    landmarksForImage(input.landmarks, input.landmarkSpace, { width, height });
     const flight: InFlight = {
       promise: Promise.resolve({ lifted: true, liftMs: 0 }),
       listeners: new Set([onProgress]),
@@ -131,7 +130,6 @@ export class AvatarLifts {
         emit(stage, a + (b - a) * Math.min(1, Math.max(0, f)));
       });
       emit('prepare', STAGE_SPAN.prepare[0]);
-      attachReferenceModel(out.triplane, out.model);
       await this.host.registerSender(hash, { triplane: out.triplane, sourceFace: out.sourceFace });
       const liftMs = out.ms.total;
       this.counters.lifted++;

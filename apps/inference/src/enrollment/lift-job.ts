@@ -1,11 +1,10 @@
 import { alignFace } from '@holocall/face';
+import { checkEnrollmentImage } from '@holocall/protocol';
 import { alignedImageFromRgba } from '../backends/reference/image';
-import { liftReference, type ReferenceModel } from '../backends/reference/lift';
-import type { SourceFace } from '../stages/contract';
+import { liftReference, type ReferenceSourceFace } from '../backends/reference/lift';
 import type { Triplane } from '../triplane/layout';
 import { decodeEnrollmentImage } from './decode-image';
 import { landmarksForImage } from './enrollment-landmarks';
-import { readImageHeader } from './image-header';
 
 /** An enrolled face to lift: image bytes as stored (PNG/JPEG) and the tracker's landmarks. */
 export interface LiftJobInput {
@@ -19,9 +18,8 @@ export interface LiftJobInput {
 
 export interface LiftJobOutput {
   triplane: Triplane;
-  sourceFace: SourceFace;
-  /** What the reference reenact stage needs of this source (attach it on the receiving side). */
-  model: ReferenceModel;
+  /** Carries the reference model (`reference`) the reference reenact stage warps; it crosses the thread with the rest. */
+  sourceFace: ReferenceSourceFace;
   ms: { decode: number; align: number; lift: number; total: number };
 }
 
@@ -36,8 +34,9 @@ export type LiftJobProgress = (stage: LiftJobStage, fraction: number) => void;
  */
 export function runLiftJob(input: LiftJobInput, progress: LiftJobProgress = () => {}): LiftJobOutput {
   const t0 = performance.now();
-  const header = readImageHeader(input.image);
-  const landmarksChecked = landmarksForImage(input.landmarks, input.landmarkSpace, header);
+  const header = checkEnrollmentImage(input.image);
+  const displayed = { width: header.displayWidth, height: header.displayHeight };
+  const landmarksChecked = landmarksForImage(input.landmarks, input.landmarkSpace, displayed);
   progress('decode', 0);
   const photo = decodeEnrollmentImage(input.image, header);
   const t1 = performance.now();
@@ -55,7 +54,6 @@ export function runLiftJob(input: LiftJobInput, progress: LiftJobProgress = () =
   return {
     triplane: result.triplane,
     sourceFace: result.sourceFace,
-    model: result.model,
     ms: { decode: t1 - t0, align: t2 - t1, lift: t3 - t2, total: t3 - t0 },
   };
 }

@@ -1,4 +1,4 @@
-import { HolocallError } from '@holocall/protocol';
+import { HolocallError, quiltTileOrigins } from '@holocall/protocol';
 import * as ort from 'onnxruntime-node';
 import type { Logger } from '../log';
 import type { ExecutionProvider } from '../onnx/execution-providers';
@@ -7,8 +7,6 @@ import { planesWithResidual, renderSize } from '../render/render-size';
 import { createUpsampleScratch, upsampleRows } from '../render/upsample';
 import type {
   AlignedImage,
-  LiftResult,
-  LiftStage,
   PreparedTriplane,
   ReenactBackend,
   ReenactInput,
@@ -17,12 +15,14 @@ import type {
   RenderStage,
 } from '../stages/contract';
 import { createTriplane, TRIPLANE_CHANNELS, TRIPLANE_RESOLUTION, type Triplane } from '../triplane/layout';
-import { FACE_SIZE, LIFT_IO, REENACT_IO, RENDER_IO } from './model-contract';
+import { FACE_SIZE, REENACT_IO, RENDER_IO } from './model-contract';
 import { findModel } from './model-store';
 
 /**
- * The neural backend: ONNX models that follow MODEL_CONTRACT.md, one per stage, run by
- * onnxruntime on the chosen execution provider. With the generated graphs it is UNTRAINED:
+ * The neural backend: ONNX models that follow MODEL_CONTRACT.md, run by onnxruntime on the
+ * chosen execution provider: reenact and render behind the node's stage interfaces (the node
+ * lifts enrolled photos with the reference lift only; bench/inference-neural.ts times lift.onnx
+ * through openContractSession). With the generated graphs it is UNTRAINED:
  * every stage says so (`untrained`), the node reports it in its welcome and stats, and logs warn.
  */
 const TRIPLANE_DIMS = [1, 3, TRIPLANE_CHANNELS, TRIPLANE_RESOLUTION, TRIPLANE_RESOLUTION];
@@ -36,7 +36,8 @@ export function neuralViewBatch(provider: ExecutionProvider): number {
   return provider === 'cpu' ? 1 : 4;
 }
 
-async function openStage(
+/** Opens one contract model of `dir` with its IO names checked; says (and logs) when its weights are untrained. */
+export async function openContractSession(
   dir: string,
   stage: 'lift' | 'reenact' | 'render',
   provider: ExecutionProvider,
@@ -92,7 +93,7 @@ export class NeuralRenderStage implements RenderStage {
     log: Logger,
     viewBatch = neuralViewBatch(provider),
   ): Promise<NeuralRenderStage> {
-    const { session, untrained } = await openStage(dir, 'render', provider, log, RENDER_IO);
+    const { session, untrained } = await openContractSession(dir, 'render', provider, log, RENDER_IO);
     return new NeuralRenderStage(session, untrained, provider, viewBatch);
   }
 
@@ -113,6 +114,7 @@ export class NeuralRenderStage implements RenderStage {
     const pixels = this.output.subarray(0, width * height * 4);
     const pixels32 = new Uint32Array(pixels.buffer, 0, width * height);
     const triplane = new ort.Tensor('float32', planes, TRIPLANE_DIMS);
+    const tiles = quiltTileOrigins({ cols, rows });
     let side = 0;
     for (let first = 0; first < views; first += this.viewBatch) {
       const n = Math.min(this.viewBatch, views - first);
@@ -134,9 +136,7 @@ export class NeuralRenderStage implements RenderStage {
           for (let c = 0; c < 3; c++) this.interleaved[p * 4 + c] = ((data[base + c * area + p] as number) + 1) * 0.5;
           this.interleaved[p * 4 + 3] = 1;
         }
-        const view = first + v;
-        const col = view % cols;
-        const rowFromTop = rows - 1 - Math.floor(view / cols);
+        const tile = tiles[first + v]!;
         upsampleRows(
           this.interleaved,
           0,
@@ -144,8 +144,8 @@ export class NeuralRenderStage implements RenderStage {
           side,
           pixels32,
           width,
-          col * request.tileWidth,
-          rowFromTop * request.tileHeight,
+          tile.col * request.tileWidth,
+          tile.row * request.tileHeight,
           request.tileWidth,
           request.tileHeight,
           0,
@@ -180,7 +180,7 @@ export class NeuralReenact implements ReenactBackend {
   ) {}
 
   static async open(dir: string, provider: ExecutionProvider, log: Logger): Promise<NeuralReenact> {
-    const { session, untrained } = await openStage(dir, 'reenact', provider, log, REENACT_IO);
+    const { session, untrained } = await openContractSession(dir, 'reenact', provider, log, REENACT_IO);
     return new NeuralReenact(session, untrained);
   }
 
@@ -193,34 +193,6 @@ export class NeuralReenact implements ReenactBackend {
     });
     this.residualOut.data.set((out[REENACT_IO.outputs.residual] as ort.Tensor).data as Float32Array);
     return this.residualOut;
-  }
-
-  async close(): Promise<void> {
-    await this.session.release();
-  }
-}
-
-export class NeuralLift implements LiftStage {
-  readonly name = 'neural-onnx';
-
-  private constructor(
-    private readonly session: CheckedSession,
-    readonly untrained: boolean,
-  ) {}
-
-  static async open(dir: string, provider: ExecutionProvider, log: Logger): Promise<NeuralLift> {
-    const { session, untrained } = await openStage(dir, 'lift', provider, log, LIFT_IO);
-    return new NeuralLift(session, untrained);
-  }
-
-  async lift(image: AlignedImage, camera: Float32Array): Promise<LiftResult> {
-    const out = await this.session.run({
-      [LIFT_IO.inputs.image]: faceTensor(image),
-      [LIFT_IO.inputs.camera]: new ort.Tensor('float32', camera, [1, 25]),
-    });
-    const triplane = createTriplane();
-    triplane.data.set((out[LIFT_IO.outputs.triplane] as ort.Tensor).data as Float32Array);
-    return { triplane, sourceFace: { camera, frontalImage: image } };
   }
 
   async close(): Promise<void> {

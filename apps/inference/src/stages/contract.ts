@@ -1,13 +1,18 @@
+import type { ReferenceModel } from '../backends/reference/lift';
 import type { QualityLevel } from '../render/quality';
 import type { Triplane } from '../triplane/layout';
 
 /**
- * The three stages of the neural core (VOODOO 3D), each a backend behind one interface.
- * Shapes follow MODEL_CONTRACT.md; ONNX models that implement a stage use the IO names there.
+ * The three stages of the neural core (VOODOO 3D). Shapes follow MODEL_CONTRACT.md; ONNX
+ * models that implement a stage use the IO names there.
  *
  *   lift:    aligned image 3x512x512 + camera 25  -> tri-plane 3x32x256x256 (+ source face)
  *   reenact: source tri-plane + source face + driver expression -> residual tri-plane (same shape)
  *   render:  tri-plane + cameras Vx25 -> images V x 3 x H x W (ray-marched low-res, upsampled)
+ *
+ * Reenact and render are backends behind the interfaces below. The node has one lift: the
+ * classical reference lift of an enrolled photo (enrollment/lift-job.ts, in the lift worker);
+ * its result is a LiftResult.
  */
 
 export const ALIGNED_IMAGE_SIZE = 512;
@@ -32,28 +37,16 @@ export interface SourceFace {
   readonly neutralCode?: Float32Array;
   /** The frontalised source face (paper: x_s^f), for image-based expression encoders. */
   readonly frontalImage?: AlignedImage;
+  /**
+   * What the reference lift made of this face (relief, colours, landmarks in the world): the
+   * reference reenact stage warps it. Present exactly when the reference lift made the source.
+   */
+  readonly reference?: ReferenceModel;
 }
 
 export interface LiftResult {
   readonly triplane: Triplane;
   readonly sourceFace: SourceFace;
-}
-
-/** What a lift may know about the face besides the image (a landmark-based lift needs it). */
-export interface LiftFaceHint {
-  /** Tracker landmarks in aligned-image pixels (478 x 3, tracker z). */
-  readonly landmarks: ArrayLike<number>;
-}
-
-export interface LiftStage {
-  readonly name: string;
-  /** True for generated (random) weights: its output is meaningless and must be labelled so. */
-  readonly untrained: boolean;
-  /**
-   * Lifts an aligned image seen from `camera`. `face` carries the tracker's landmarks: the
-   * classical reference lift needs them, a neural lift may ignore them.
-   */
-  lift(image: AlignedImage, camera: Float32Array, face?: LiftFaceHint): Promise<LiftResult>;
 }
 
 /** The expression part of a driver frame (mirrors `DriverFrame['expression']` of the protocol). */

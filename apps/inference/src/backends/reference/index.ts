@@ -8,7 +8,6 @@ export * from './lift';
 export * from './pose-only-fallback';
 export * from './preview';
 export * from './reenact';
-export * from './register';
 
 /** How the UI names this backend: it must never pass for a trained VOODOO 3D model. */
 export const REFERENCE_BACKEND_INFO = {

@@ -12,9 +12,8 @@ import {
   RAW_EMPTY_THRESHOLD,
 } from '../../triplane/decoder';
 import { PLANE, planeChannelOffset, TRIPLANE_RESOLUTION } from '../../triplane/layout';
-import { liftReference, ReferenceLift, type ReferenceLiftResult } from './lift';
+import { liftReference, type ReferenceLiftResult } from './lift';
 import { orbitDegrees, PreviewRenderer } from './preview';
-import { referenceModelOf } from './reenact';
 import { alignedFixture, downsample, type FixtureFace, psnr } from './test-helpers';
 
 /** Stated threshold for the frontal reproduction of the face region (measured: about 36 dB). */
@@ -192,18 +191,18 @@ describe('reference lift input checks', () => {
     ).toThrow(/square/);
   });
 
-  it('lifts through the stage interface with the face hint, ready for the reference reenact stage', async () => {
+  it('lifts from a given source camera, ready for the reference reenact stage (the model is in the source face)', () => {
     const a = alignedFixture();
-    const result = await new ReferenceLift().lift(a.image, orbitDegrees(0), { landmarks: a.landmarks });
+    const camera = orbitDegrees(0);
+    const result = liftReference({ image: a.image, landmarks: a.landmarks, camera });
     expect(result.triplane.resolution).toBe(TRIPLANE_RESOLUTION);
-    expect(referenceModelOf(result.triplane)).toBeDefined();
+    expect(result.sourceFace.reference).toBeDefined();
+    expect(result.sourceFace.reference.resolution).toBe(TRIPLANE_RESOLUTION);
     expect(result.sourceFace.landmarks?.length).toBe(LANDMARK_COUNT * 3);
   });
 
-  it('says through the stage interface that it needs landmarks', async () => {
-    const stage = new ReferenceLift();
-    expect(stage.untrained).toBe(false);
-    await expect(stage.lift({ width: 8, height: 8, rgb: new Float32Array(192) }, new Float32Array(25))).rejects.toThrow(
+  it('says that it needs landmarks', () => {
+    expect(() => liftReference({ image: { width: 8, height: 8, rgb: new Float32Array(192) } } as never)).toThrow(
       /landmarks/,
     );
   });

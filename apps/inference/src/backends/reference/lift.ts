@@ -1,12 +1,11 @@
 import { LANDMARK_COUNT } from '@holocall/face';
 import { HolocallError } from '@holocall/protocol';
-import type { AlignedImage, LiftFaceHint, LiftResult, LiftStage, SourceFace } from '../../stages/contract';
+import type { AlignedImage, LiftResult, SourceFace } from '../../stages/contract';
 import { TRIPLANE_RESOLUTION, type Triplane } from '../../triplane/layout';
 import { projectPoint } from './camera-math';
 import { encodeHead, type PlaneLayout, planeLayout } from './encode-planes';
 import { type HeadFields, headFields, texelCenter } from './height-field';
 import { samplePlanar } from './image';
-import { attachReferenceModel } from './reenact';
 import { type HeadMatte, headMatte } from './segmentation';
 import { placeFace, type WorldFace } from './world-face';
 
@@ -22,7 +21,8 @@ import { placeFace, type WorldFace } from './world-face';
  *      falls on background take the nearest head colour (so edges never blend in the wall);
  *   5. encode both as sharp separable density bodies plus colour logits (encode-planes.ts).
  *
- * Everything reenactment needs later is kept in a ReferenceModel (per source, computed once).
+ * Everything reenactment needs later is kept in a ReferenceModel (per source, computed once),
+ * carried in the result's source face (`sourceFace.reference`) and so in the node's avatar cache.
  */
 export const REFERENCE_LIFT_NAME = 'reference-classical-lift';
 
@@ -52,8 +52,11 @@ export interface ReferenceLiftInput {
   resolution?: number;
 }
 
+/** A source face the reference lift made: it always carries its reference model. */
+export type ReferenceSourceFace = SourceFace & { readonly reference: ReferenceModel };
+
 export interface ReferenceLiftResult extends LiftResult {
-  readonly model: ReferenceModel;
+  readonly sourceFace: ReferenceSourceFace;
 }
 
 function checkInput(input: ReferenceLiftInput): void {
@@ -186,30 +189,10 @@ export function liftReference(input: ReferenceLiftInput, onProgress?: LiftProgre
   onProgress?.('colors', 0.9);
   const triplane: Triplane = encodeHead(fields, layout, colors);
   onProgress?.('encode', 1);
-  const sourceFace: SourceFace = {
+  const sourceFace: ReferenceSourceFace = {
     camera: face.camera,
     landmarks: Float32Array.from(face.canonical),
+    reference: { resolution: R, face, matte, fields, layout, colors },
   };
-  return { triplane, sourceFace, model: { resolution: R, face, matte, fields, layout, colors } };
-}
-
-/**
- * The reference lift behind the stage interface. This classical lift needs the face landmarks:
- * pass them as the contract's `face` hint (or call liftWithLandmarks). The lifted source is made
- * known to the reference reenact stage, so it can be driven right away.
- */
-export class ReferenceLift implements LiftStage {
-  readonly name = REFERENCE_LIFT_NAME;
-  readonly untrained = false;
-
-  async lift(image: AlignedImage, camera: Float32Array, face?: LiftFaceHint): Promise<LiftResult> {
-    if (!face?.landmarks) throw HolocallError.badRequest('the reference lift needs the face landmarks (face hint)');
-    return this.liftWithLandmarks({ image, landmarks: face.landmarks, camera });
-  }
-
-  async liftWithLandmarks(input: ReferenceLiftInput): Promise<ReferenceLiftResult> {
-    const result = liftReference(input);
-    attachReferenceModel(result.triplane, result.model);
-    return result;
-  }
+  return { triplane, sourceFace };
 }

@@ -5,7 +5,7 @@ import { COLOR_CHANNELS, DENSITY_CHANNELS } from '../../triplane/decoder';
 import { PLANE, planeChannelOffset, type Triplane } from '../../triplane/layout';
 import { liftReference, type ReferenceLiftResult } from './lift';
 import { orbitDegrees, PreviewRenderer } from './preview';
-import { attachReferenceModel, ReferenceReenact } from './reenact';
+import { ReferenceReenact } from './reenact';
 import {
   alignedFixture,
   BROWS_UP,
@@ -55,8 +55,6 @@ describe('reference reenact', () => {
     b = otherPerson(a);
     liftA = liftReference({ image: a.image, landmarks: a.landmarks });
     liftB = liftReference({ image: b.image, landmarks: b.landmarks });
-    attachReferenceModel(liftA.triplane, liftA.model);
-    attachReferenceModel(liftB.triplane, liftB.model);
     renderer = await PreviewRenderer.create(0);
     prepA = await renderer.prepare(liftA.triplane);
     prepB = await renderer.prepare(liftB.triplane);

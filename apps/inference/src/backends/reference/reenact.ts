@@ -22,8 +22,9 @@ import type { ReferenceModel } from './lift';
  *      with the lower lip, and the new gap between them recedes and turns mouth-dark;
  *   4. the residual is the difference to the source's planes, on the xy plane's front-density
  *      and colour channels, and only over the face's box: everything else stays exactly zero.
- * Head pose is not in the residual: it is the camera. Per source, the rig, triangulation and a
- * residual buffer are computed once and cached (keyed by the source tri-plane).
+ * Head pose is not in the residual: it is the camera. A source can be driven when its source
+ * face carries the reference lift's model; per source, the rig, triangulation and a residual
+ * buffer are computed once from that model and kept with it.
  */
 export const REFERENCE_REENACT_NAME = 'reference-classical-reenact';
 
@@ -43,17 +44,6 @@ const MOUTH_CORE: [number, number, number] = [0.12, 0.04, 0.05];
 const RING_SCALE = 1.35;
 /** A code whose every value is below this is treated as zero (the source expression). */
 const ZERO_CODE_EPS = 1e-6;
-
-const models = new WeakMap<Triplane, ReferenceModel>();
-
-/** Makes a lifted source known to the reenact stage (the lift registration calls this). */
-export function attachReferenceModel(triplane: Triplane, model: ReferenceModel): void {
-  models.set(triplane, model);
-}
-
-export function referenceModelOf(triplane: Triplane): ReferenceModel | undefined {
-  return models.get(triplane);
-}
 
 interface SourceState {
   model: ReferenceModel;
@@ -170,26 +160,30 @@ const smoothstep = (e0: number, e1: number, x: number) => {
   return t * t * (3 - 2 * t);
 };
 
-/** Computes the residual for one code into the state's buffer; false when the code is zero. */
-export function referenceResidual(state: SourceState, source: Triplane, code: ArrayLike<number>): boolean {
-  let any = false;
-  for (let k = 0; k < code.length; k++) if (Math.abs(code[k] as number) > ZERO_CODE_EPS) any = true;
-  if (!any) return false;
-  const { model, box } = state;
-  const R = model.resolution;
-  const [i0, j0, i1, j1] = box;
-  const bw = i1 - i0;
-  const texelsPerIod = model.face.iod * R;
+/** True when every value of the code is below the noise floor: the source expression, no residual. */
+function isZeroCode(code: ArrayLike<number>): boolean {
+  for (let k = 0; k < code.length; k++) if (Math.abs(code[k] as number) > ZERO_CODE_EPS) return false;
+  return true;
+}
 
-  // 1. Landmark displacements -> target positions (grid units; canonical axes = world axes).
+/** Step 1: the rig's landmark displacements for `code` -> target positions (grid units; canonical axes = world axes). */
+function displaceLandmarks(state: SourceState, code: ArrayLike<number>): void {
+  const texelsPerIod = state.model.face.iod * state.model.resolution;
   rigDisplacements(state.rig, code, state.displacement);
   state.target.set(state.srcGrid);
   for (let i = 0; i < MESH_LANDMARK_COUNT + 10; i++) {
     state.target[2 * i] = state.srcGrid[2 * i]! + texelsPerIod * state.displacement[2 * i]!;
     state.target[2 * i + 1] = state.srcGrid[2 * i + 1]! + texelsPerIod * state.displacement[2 * i + 1]!;
   }
+}
 
-  // 2. Inverse map by rasterising the displaced triangles (identity where none covers).
+/**
+ * Step 2: where each texel of the box takes its content from (srcU, srcV), by rasterising the
+ * displaced triangles: an exact piecewise-affine inverse warp, identity where none covers.
+ */
+function mapTexelsToSource(state: SourceState): void {
+  const [i0, j0, i1, j1] = state.box;
+  const bw = i1 - i0;
   for (let j = j0; j < j1; j++) {
     for (let i = i0; i < i1; i++) {
       const c = (j - j0) * bw + (i - i0);
@@ -230,17 +224,31 @@ export function referenceResidual(state: SourceState, source: Triplane, code: Ar
       }
     }
   }
+}
 
-  // 3-4. Resample relief and colour, open the mouth, write the differences.
-  if (!state.residual) state.residual = createTriplane(R, source.channels);
-  const res = state.residual.data;
-  const srcData = source.data;
-  const a1 = planeChannelOffset(state.residual, PLANE.xy, DENSITY_CHANNELS[1]);
-  const rgbOff = COLOR_CHANNELS.map((ch) => planeChannelOffset(state.residual!, PLANE.xy, ch));
-  const n = R * R;
-  const { front } = model.fields;
-  const colors = model.colors;
-  // Mouth: target inner-lip bounds and how far it opened beyond the source's own gap.
+/** The opened mouth of one frame, in target grid units (null while the lips part no more than the source's own gap). */
+interface MouthOpening {
+  /** Target mouth corners (x): the person's right (xr) and left (xl). */
+  xr: number;
+  xl: number;
+  /** The same corners in the source. */
+  sxr: number;
+  sxl: number;
+  /** 0..1: fades in over the first texels of opening, so a barely parted mouth is not a black line. */
+  amount: number;
+  /** Target inner-lip vertical bounds and centre. */
+  y0: number;
+  y1: number;
+  cx: number;
+  cy: number;
+  /** Half the target mouth width (>= 1): the dark core's falloff. */
+  radius: number;
+}
+
+/** Step 3a: how far the target's lips part beyond the source's own gap, and where. */
+function mouthOpening(state: SourceState): MouthOpening | null {
+  const s = state.srcGrid;
+  const t = state.target;
   let my0 = Number.POSITIVE_INFINITY;
   let my1 = Number.NEGATIVE_INFINITY;
   let mcx = 0;
@@ -257,18 +265,91 @@ export function referenceResidual(state: SourceState, source: Triplane, code: Ar
   const mouthCenterS = (s[2 * UPPER_LIP[0]!]! + s[2 * UPPER_LIP[UPPER_LIP.length - 1]!]!) / 2;
   const gapS = polyAt(s, UPPER_LIP, mouthCenterS) - polyAt(s, LOWER_LIP, mouthCenterS);
   const opened = gapT - gapS;
-  const mouth =
-    opened > MOUTH_OPEN_MIN_TEXELS
-      ? {
-          xr: t[2 * UPPER_LIP[0]!]!,
-          xl: t[2 * UPPER_LIP[UPPER_LIP.length - 1]!]!,
-          sxr: s[2 * UPPER_LIP[0]!]!,
-          sxl: s[2 * UPPER_LIP[UPPER_LIP.length - 1]!]!,
-          // Fades in over the first texels of opening, so a barely parted mouth is not a black line.
-          amount: smoothstep(MOUTH_OPEN_MIN_TEXELS, MOUTH_OPEN_FULL_TEXELS, opened),
-        }
-      : null;
-  const mouthRadius = Math.max(1, (mouth ? mouth.xl - mouth.xr : 1) / 2);
+  if (!(opened > MOUTH_OPEN_MIN_TEXELS)) return null;
+  const xr = t[2 * UPPER_LIP[0]!]!;
+  const xl = t[2 * UPPER_LIP[UPPER_LIP.length - 1]!]!;
+  return {
+    xr,
+    xl,
+    sxr: s[2 * UPPER_LIP[0]!]!,
+    sxl: s[2 * UPPER_LIP[UPPER_LIP.length - 1]!]!,
+    amount: smoothstep(MOUTH_OPEN_MIN_TEXELS, MOUTH_OPEN_FULL_TEXELS, opened),
+    y0: my0,
+    y1: my1,
+    cx: mcx,
+    cy: mcy,
+    radius: Math.max(1, (xl - xr) / 2),
+  };
+}
+
+/**
+ * Step 3b, one texel (px, py) inside the opening mouth's box: upper teeth ride with the upper
+ * lip, lower teeth with the lower lip, and the new gap between them is the dark, receding mouth
+ * interior. Returns the front relief; writes the colour into `rgb`. `h` and `rgb` come in as the
+ * warp's sample at (u, v) and are returned unchanged outside the lips' band.
+ */
+function shadeMouthTexel(
+  state: SourceState,
+  mouth: MouthOpening,
+  px: number,
+  py: number,
+  v: number,
+  h: number,
+  rgb: number[],
+): number {
+  const s = state.srcGrid;
+  const t = state.target;
+  const R = state.model.resolution;
+  const n = R * R;
+  const { front } = state.model.fields;
+  const colors = state.model.colors;
+  const uT = (px - mouth.xr) / (mouth.xl - mouth.xr);
+  const upT = polyAt(t, UPPER_LIP, px);
+  const loT = polyAt(t, LOWER_LIP, px);
+  if (!(py < upT + 0.5 && py > loT - 0.5)) return h;
+  const xs = mouth.sxr + uT * (mouth.sxl - mouth.sxr);
+  const upS = polyAt(s, UPPER_LIP, xs);
+  const loS = polyAt(s, LOWER_LIP, xs);
+  const half = Math.max(0, (upS - loS) / 2);
+  let vs = v;
+  if (py >= upT - half) vs = upS - (upT - py);
+  else if (py <= loT + half) vs = loS + (py - loT);
+  const edge = Math.min(upT - half - py, py - (loT + half));
+  let open = smoothstep(-0.5, 0.5, edge) * mouth.amount;
+  // Soften the lip line itself (half a texel inside the outline).
+  open *= smoothstep(-0.5, 0.5, Math.min(upT - py, py - loT));
+  let shaded = bilinear(front, R, 0, xs, vs);
+  for (let ch = 0; ch < 3; ch++) rgb[ch] = bilinear(colors, R, ch * n, xs, vs);
+  if (open > 0) {
+    const core = 1 - Math.min(1, Math.hypot(px - mouth.cx, py - mouth.cy) / mouth.radius);
+    shaded -= MOUTH_RECESS * open;
+    for (let ch = 0; ch < 3; ch++) {
+      const dark = MOUTH_EDGE[ch]! + (MOUTH_CORE[ch]! - MOUTH_EDGE[ch]!) * core;
+      rgb[ch] = rgb[ch]! + (dark - rgb[ch]!) * open;
+    }
+  }
+  return shaded;
+}
+
+/**
+ * Steps 3-4 over the box: resample relief and colour through the map, shade the opening mouth,
+ * and write the differences to the source on the xy plane's front-density and colour channels.
+ * Texels the warp leaves in place are exactly zero.
+ */
+function writeResidual(state: SourceState, source: Triplane, mouth: MouthOpening | null): void {
+  const { model, box } = state;
+  const R = model.resolution;
+  const [i0, j0, i1, j1] = box;
+  const bw = i1 - i0;
+  if (!state.residual) state.residual = createTriplane(R, source.channels);
+  const residual = state.residual;
+  const res = residual.data;
+  const srcData = source.data;
+  const a1 = planeChannelOffset(residual, PLANE.xy, DENSITY_CHANNELS[1]);
+  const rgbOff = COLOR_CHANNELS.map((ch) => planeChannelOffset(residual, PLANE.xy, ch));
+  const n = R * R;
+  const { front } = model.fields;
+  const colors = model.colors;
   const rgb = [0, 0, 0];
   for (let j = j0; j < j1; j++) {
     for (let i = i0; i < i1; i++) {
@@ -276,72 +357,56 @@ export function referenceResidual(state: SourceState, source: Triplane, code: Ar
       const cell = (j - j0) * bw + (i - i0);
       const u = state.srcU[cell]!;
       const v = state.srcV[cell]!;
-      let h = bilinear(front, R, 0, u, v);
-      for (let ch = 0; ch < 3; ch++) rgb[ch] = bilinear(colors, R, ch * n, u, v);
       const px = i + 0.5;
       const py = j + 0.5;
-      if (mouth && px > mouth.xr && px < mouth.xl && py > my0 - 1 && py < my1 + 1) {
-        // Opening mouth: upper teeth ride with the upper lip, lower teeth with the lower lip,
-        // and the new gap between them is the dark, receding mouth interior.
-        const uT = (px - mouth.xr) / (mouth.xl - mouth.xr);
-        const upT = polyAt(t, UPPER_LIP, px);
-        const loT = polyAt(t, LOWER_LIP, px);
-        if (py < upT + 0.5 && py > loT - 0.5) {
-          const xs = mouth.sxr + uT * (mouth.sxl - mouth.sxr);
-          const upS = polyAt(s, UPPER_LIP, xs);
-          const loS = polyAt(s, LOWER_LIP, xs);
-          const half = Math.max(0, (upS - loS) / 2);
-          let vs = v;
-          let open = 0;
-          if (py >= upT - half) vs = upS - (upT - py);
-          else if (py <= loT + half) vs = loS + (py - loT);
-          const edge = Math.min(upT - half - py, py - (loT + half));
-          open = smoothstep(-0.5, 0.5, edge) * mouth.amount;
-          // Soften the lip line itself (half a texel inside the outline).
-          open *= smoothstep(-0.5, 0.5, Math.min(upT - py, py - loT));
-          h = bilinear(front, R, 0, xs, vs);
-          for (let ch = 0; ch < 3; ch++) rgb[ch] = bilinear(colors, R, ch * n, xs, vs);
-          if (open > 0) {
-            const core = 1 - Math.min(1, Math.hypot(px - mcx, py - mcy) / mouthRadius);
-            h -= MOUTH_RECESS * open;
-            for (let ch = 0; ch < 3; ch++) {
-              const dark = MOUTH_EDGE[ch]! + (MOUTH_CORE[ch]! - MOUTH_EDGE[ch]!) * core;
-              rgb[ch] = rgb[ch]! + (dark - rgb[ch]!) * open;
-            }
-          }
-        }
-      }
-      const isIdentity = u === px && v === py;
-      if (isIdentity) {
+      if (u === px && v === py) {
+        // Left in place (the mouth shading only ever applies to warped texels' samples).
         res[a1 + p] = 0;
         for (let ch = 0; ch < 3; ch++) res[rgbOff[ch]! + p] = 0;
         continue;
+      }
+      let h = bilinear(front, R, 0, u, v);
+      for (let ch = 0; ch < 3; ch++) rgb[ch] = bilinear(colors, R, ch * n, u, v);
+      if (mouth && px > mouth.xr && px < mouth.xl && py > mouth.y0 - 1 && py < mouth.y1 + 1) {
+        h = shadeMouthTexel(state, mouth, px, py, v, h, rgb);
       }
       // Same offsets in the source tri-plane (same resolution and channel count).
       res[a1 + p] = frontA(model.layout, i, h) - srcData[a1 + p]!;
       for (let ch = 0; ch < 3; ch++) res[rgbOff[ch]! + p] = colorLogitFor(rgb[ch]!) - srcData[rgbOff[ch]! + p]!;
     }
   }
+}
+
+/** Computes the residual for one code into the state's buffer; false when the code is zero. */
+export function referenceResidual(state: SourceState, source: Triplane, code: ArrayLike<number>): boolean {
+  if (isZeroCode(code)) return false;
+  displaceLandmarks(state, code);
+  mapTexelsToSource(state);
+  writeResidual(state, source, mouthOpening(state));
   return true;
 }
 
 export class ReferenceReenact implements ReenactBackend {
   readonly name = REFERENCE_REENACT_NAME;
   readonly untrained = false;
-  private readonly states = new WeakMap<Triplane, SourceState>();
+  /**
+   * Per-source working state (rig, triangulation, residual buffer), built on first use (a few
+   * ms) and memoised on the source's own reference model, so it goes when that avatar goes.
+   * Whether a source can be driven at all is the data's to say (`sourceFace.reference`).
+   */
+  private readonly states = new WeakMap<ReferenceModel, SourceState>();
 
-  /** The per-source state, built on first use (rig, triangulation: a few ms). */
-  private stateFor(source: Triplane): SourceState {
-    let state = this.states.get(source);
+  private stateFor(input: ReenactInput): SourceState {
+    const model = input.sourceFace.reference;
+    if (!model) {
+      throw new HolocallError('not_found', 'reference reenact: this source was not lifted by the reference backend', {
+        details: { resolution: input.source.resolution },
+      });
+    }
+    let state = this.states.get(model);
     if (!state) {
-      const model = models.get(source);
-      if (!model) {
-        throw new HolocallError('not_found', 'reference reenact: this source was not lifted by the reference backend', {
-          details: { resolution: source.resolution },
-        });
-      }
       state = buildState(model);
-      this.states.set(source, state);
+      this.states.set(model, state);
     }
     return state;
   }
@@ -349,7 +414,7 @@ export class ReferenceReenact implements ReenactBackend {
   async residual(input: ReenactInput): Promise<Triplane | null> {
     const driver = input.driver;
     if (driver.kind !== 'landmarks') return null;
-    const state = this.stateFor(input.source);
+    const state = this.stateFor(input);
     return referenceResidual(state, input.source, driver.code) ? state.residual : null;
   }
 }
