@@ -6,10 +6,10 @@ const here = path.dirname(fileURLToPath(import.meta.url));
 
 /**
  * Cross-origin isolation (COOP + COEP). The tracker runs tfjs's single-threaded wasm build
- * today (see client/tracker/tracker.worker.ts), so nothing needs SharedArrayBuffer yet; the
- * isolation is kept because it costs nothing here (everything the page loads is served by
- * this app, models and wasm under /vendor) and it keeps other origins' windows and
- * resources out of the call page.
+ * today (see trackingOptions in @holocall/face/browser/tracker-client), so nothing needs
+ * SharedArrayBuffer yet; the isolation is kept because it costs nothing here (everything the
+ * page loads is served by this app, models and wasm under /vendor) and it keeps other origins'
+ * windows and resources out of the call page.
  */
 const isolationHeaders = [
   { key: 'Cross-Origin-Opener-Policy', value: 'same-origin' },
@@ -20,7 +20,8 @@ const isolationHeaders = [
 const config: NextConfig = {
   reactStrictMode: true,
   poweredByHeader: false,
-  // Workspace packages export TypeScript source; Next compiles them with the app.
+  // Workspace packages export TypeScript source; Next compiles them with the app (the face
+  // tracker's Web Worker too: TrackerClient.spawn's `new Worker(new URL(...))` is in @holocall/face).
   transpilePackages: ['@holocall/protocol', '@holocall/face', '@holocall/db', '@holocall/sfu'],
   // Loaded from node_modules at run time: PGlite reads its WASM and data files next to itself.
   serverExternalPackages: ['@electric-sql/pglite', 'pglite-prisma-adapter', 'pg', '@prisma/adapter-pg'],

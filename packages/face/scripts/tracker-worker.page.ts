@@ -1,23 +1,25 @@
 /**
  * Browser side of the worker-mode tracker check: the page runs TrackerClient against the bundled
- * tracker.worker.ts, exactly as the web app does, and returns what the worker tracked.
+ * tracker.worker.ts with the options and the call the web app's enrollment uses
+ * (trackingOptions('still', ...), detect), and returns what the worker tracked.
  */
-import { TrackerClient } from '../src/browser/tracker-client';
+import { TrackerClient, trackingOptions } from '../src/browser/tracker-client';
 
 async function extract(urls: string[]) {
-  const client = new TrackerClient(new Worker('/worker.js', { type: 'module' }), {
-    modelBasePath: '/models/',
-    wasmPath: '/wasm/',
-  });
-  const backend = await client.whenReady();
+  const client = new TrackerClient(
+    new Worker('/worker.js', { type: 'module' }),
+    trackingOptions('still', { modelBasePath: '/models/', wasmPath: '/wasm/' }),
+  );
+  const { backend } = await client.ready;
   const results = [];
   const ms: number[] = [];
   for (const url of urls) {
     const blob = await (await fetch(url)).blob();
     const bitmap = await createImageBitmap(blob);
-    const r = await client.track(bitmap);
-    ms.push(r?.detectMs ?? 0);
-    const face = r?.faces[0];
+    const r = await client.detect(bitmap);
+    bitmap.close();
+    ms.push(r.detectMs);
+    const face = r.faces[0];
     results.push(
       face
         ? {
@@ -30,7 +32,7 @@ async function extract(urls: string[]) {
         : null,
     );
   }
-  client.dispose();
+  client.close();
   return { backend, results, ms };
 }
 

@@ -1,40 +1,88 @@
 /**
- * Page side of the tracker worker: init once, then track(frame) per video frame. Resolves
- * with the tracked faces, or null when a newer frame replaced this one before it was tracked.
+ * Page side of the tracker worker (tracker.worker.ts): init once, then `track` a live frame or
+ * `detect` a still. Holds no tracker itself, so a page that imports it loads neither human nor
+ * tfjs; those live in the worker's bundle.
  */
 import type { TrackerOptions } from './tracker';
 import type { TrackerResponse, WireFace } from './tracker-protocol';
 
-export interface ClientTrackResult {
+/** Where an app serves the tracker's files: URL folders ending in '/' (see TrackerOptions). */
+export type TrackerAssets = Pick<TrackerOptions, 'modelBasePath' | 'wasmPath'>;
+
+/** A live camera ('video') or unrelated stills such as an enrollment photo ('still'). */
+export type TrackingMode = 'video' | 'still';
+
+/**
+ * The options the product tracks with. Single-threaded wasm in both modes: the threaded build's
+ * pthread workers break once a bundler rewrites the emscripten factory (see FaceTracker.create).
+ * Video reuses the face box for 5 frames and skips the rotation pass (speed; the sender faces
+ * the camera); a still is detected afresh and rotated upright first (better landmarks).
+ */
+export function trackingOptions(mode: TrackingMode, assets: TrackerAssets): TrackerOptions {
+  const video = mode === 'video';
+  return {
+    modelBasePath: assets.modelBasePath,
+    wasmPath: assets.wasmPath,
+    threads: false,
+    skipFrames: video ? 5 : 0,
+    rotationCorrection: !video,
+  };
+}
+
+export interface Detection {
+  faces: WireFace[];
+  /** Size of the tracked bitmap: the landmarks are in its pixels. */
   width: number;
   height: number;
-  faces: WireFace[];
   detectMs: number;
 }
 
+interface Pending {
+  resolve: (d: Detection | null) => void;
+  reject: (e: Error) => void;
+}
+
 export class TrackerClient {
+  /**
+   * Starts this package's tracker worker. The `new Worker(new URL(...), import.meta.url)` form is
+   * what Next (webpack and turbopack) and Vite recognise and bundle as a module worker; keep it
+   * literal.
+   */
+  static spawn(options: TrackerOptions): TrackerClient {
+    const worker = new Worker(new URL('./tracker.worker.ts', import.meta.url), {
+      type: 'module',
+      name: 'face-tracker',
+    });
+    return new TrackerClient(worker, options);
+  }
+
   private nextId = 1;
-  private readonly pending = new Map<
-    number,
-    { resolve: (r: ClientTrackResult | null) => void; reject: (e: Error) => void }
-  >();
-  private ready: Promise<string>;
+  private readonly pending = new Map<number, Pending>();
+  private closed = false;
+  /** Settles once: the backend and model load time, or why the tracker did not start. */
+  readonly ready: Promise<{ backend: string; loadMs: number }>;
 
   constructor(
     private readonly worker: Worker,
     options: TrackerOptions,
   ) {
-    let readyResolve: (backend: string) => void = () => {};
+    let readyResolve: (r: { backend: string; loadMs: number }) => void = () => {};
     let readyReject: (e: Error) => void = () => {};
-    this.ready = new Promise<string>((ok, fail) => {
+    this.ready = new Promise((ok, fail) => {
       readyResolve = ok;
       readyReject = fail;
     });
-    worker.onmessage = (event: MessageEvent<TrackerResponse>) => {
+    // A worker that fails to load or throws at top level: nothing it was asked will be answered.
+    worker.addEventListener('error', (event) => {
+      const error = new Error(`tracker worker failed: ${event.message}`);
+      readyReject(error);
+      this.failPending(error);
+    });
+    worker.addEventListener('message', (event: MessageEvent<TrackerResponse>) => {
       const m = event.data;
       switch (m.type) {
         case 'ready':
-          readyResolve(m.backend);
+          readyResolve({ backend: m.backend, loadMs: m.loadMs });
           return;
         case 'result':
           this.settle(m.id, (p) =>
@@ -48,28 +96,41 @@ export class TrackerClient {
           if (m.id === null) readyReject(new Error(m.message));
           else this.settle(m.id, (p) => p.reject(new Error(m.message)));
           return;
+        default:
+          m satisfies never;
       }
-    };
+    });
     worker.postMessage({ type: 'init', options });
   }
 
-  private settle(
-    id: number,
-    f: (p: { resolve: (r: ClientTrackResult | null) => void; reject: (e: Error) => void }) => void,
-  ): void {
+  private settle(id: number, f: (p: Pending) => void): void {
     const p = this.pending.get(id);
     if (!p) return;
     this.pending.delete(id);
     f(p);
   }
 
-  /** Resolves with the backend name once the models are loaded. */
-  whenReady(): Promise<string> {
-    return this.ready;
+  private failPending(error: Error): void {
+    for (const p of this.pending.values()) p.reject(error);
+    this.pending.clear();
   }
 
-  /** Tracks one frame (the bitmap is transferred to the worker). */
-  track(frame: ImageBitmap): Promise<ClientTrackResult | null> {
+  /** A frame is being tracked: a live loop can skip this one rather than replace a waiting one. */
+  get busy(): boolean {
+    return this.pending.size > 0;
+  }
+
+  /**
+   * Tracks one live frame once the tracker is ready; `frame` is transferred (unusable here
+   * afterwards). Resolves null when a newer frame replaced it before it was tracked, or the
+   * client was closed.
+   */
+  async track(frame: ImageBitmap): Promise<Detection | null> {
+    await this.ready;
+    if (this.closed) {
+      frame.close();
+      return null;
+    }
     const id = this.nextId++;
     return new Promise((resolve, reject) => {
       this.pending.set(id, { resolve, reject });
@@ -77,8 +138,22 @@ export class TrackerClient {
     });
   }
 
-  dispose(): void {
-    this.worker.postMessage({ type: 'dispose' });
+  /**
+   * Detects the faces in `source` (a video element, an image, a canvas, a bitmap). The bitmap
+   * sent to the worker is made here, so `source` stays usable. Rejects where `track` would
+   * resolve null.
+   */
+  async detect(source: ImageBitmapSource): Promise<Detection> {
+    await this.ready;
+    const detection = await this.track(await createImageBitmap(source));
+    if (detection) return detection;
+    throw new Error(this.closed ? 'tracker closed' : 'frame replaced by a newer one before it was tracked');
+  }
+
+  /** Stops the worker at once (its models go with it); frames still waiting resolve null. */
+  close(): void {
+    this.closed = true;
+    this.worker.terminate();
     for (const p of this.pending.values()) p.resolve(null);
     this.pending.clear();
   }

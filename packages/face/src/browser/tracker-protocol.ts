@@ -3,27 +3,26 @@
  * in flight per frame id; the worker keeps only the LATEST waiting frame (a late frame is
  * worthless for a live call) and answers the ones it skipped with 'dropped'.
  */
-import type { TrackerOptions } from './tracker';
+import type { TrackedFace, TrackerOptions } from './tracker';
 
 export type TrackerRequest =
   | { type: 'init'; options: TrackerOptions }
   /** `frame` is transferred; the worker closes it. */
-  | { type: 'track'; id: number; frame: ImageBitmap }
-  | { type: 'dispose' };
+  | { type: 'track'; id: number; frame: ImageBitmap };
 
-export interface WireFace {
-  /** 478 x 3 (x, y pixels of the frame; z the mesh model's depth), transferred. */
-  landmarks: Float32Array;
-  humanAngles: { yaw: number; pitch: number; roll: number };
-  score: number;
-  box: [number, number, number, number];
-  cropSize: number;
-}
+/**
+ * A face as it crosses to the page: the tracker's own TrackedFace. Its landmarks stay the
+ * Float64Array `Landmarks` every consumer takes (capture, alignment, the enrollment upload),
+ * so the page copies nothing; the buffer is transferred, not cloned.
+ */
+export type WireFace = TrackedFace;
 
 export type TrackerResponse =
-  | { type: 'ready'; backend: string }
+  /** The models are loaded; `loadMs` is the wall time of that load in the worker. */
+  | { type: 'ready'; backend: string; loadMs: number }
   | { type: 'result'; id: number; width: number; height: number; faces: WireFace[]; detectMs: number }
   | { type: 'dropped'; id: number }
+  /** `id` null: the tracker failed to load, or the worker got a request it could not read. */
   | { type: 'error'; id: number | null; message: string };
 
 /** Type guard for messages arriving at the worker (anything else is answered with an error). */
@@ -35,8 +34,6 @@ export function isTrackerRequest(value: unknown): value is TrackerRequest {
       return typeof m.options === 'object' && m.options !== null;
     case 'track':
       return typeof m.id === 'number' && typeof m.frame === 'object' && m.frame !== null;
-    case 'dispose':
-      return true;
     default:
       return false;
   }

@@ -1,17 +1,21 @@
 /**
- * The face tracker as a Web Worker. Bundle it as a module worker:
- *   new Worker(new URL('@holocall/face/browser/tracker.worker', import.meta.url), { type: 'module' })
- * (or through TrackerClient). One dispatcher over the message tag; malformed messages get an
- * error reply, never an exception. Frames arriving while one is being tracked replace each other
- * (latest wins); the replaced ones are answered 'dropped'.
+ * The face tracker as a Web Worker: @vladmandic/human (tfjs wasm backend), off the main thread.
+ * Start it through TrackerClient.spawn (which bundlers see as
+ * `new Worker(new URL('./tracker.worker.ts', import.meta.url))`), or bundle it yourself and pass
+ * the Worker to `new TrackerClient(worker, options)`. One dispatcher over the message tag;
+ * malformed messages get an error reply, never an exception. Frames arriving while one is being
+ * tracked replace each other (latest wins); the replaced ones are answered 'dropped'.
  */
-import { FaceTracker } from './tracker';
-import { isTrackerRequest, type TrackerRequest, type TrackerResponse, type WireFace } from './tracker-protocol';
+// Imported here, not by FaceTracker.create's dynamic import: a bundler then puts human in this
+// worker's own chunk instead of a lazily loaded one the worker would have to fetch.
+import * as human from '@vladmandic/human';
+import { FaceTracker, type TrackerOptions } from './tracker';
+import { isTrackerRequest, type TrackerRequest, type TrackerResponse } from './tracker-protocol';
 
 interface WorkerScope {
   postMessage(message: TrackerResponse, transfer?: Transferable[]): void;
   onmessage: ((event: MessageEvent) => void) | null;
-  close(): void;
+  location: { origin: string };
 }
 const scope = self as unknown as WorkerScope;
 
@@ -23,6 +27,18 @@ function reply(message: TrackerResponse, transfer: Transferable[] = []): void {
   scope.postMessage(message, transfer);
 }
 
+/**
+ * Model and wasm folders as absolute URLs of the page's origin. A bundler may start this worker
+ * from a blob: URL, against which a path like '/vendor/tfjs/' neither fetches nor resolves.
+ */
+function withAbsolutePaths(options: TrackerOptions): TrackerOptions {
+  return {
+    ...options,
+    modelBasePath: new URL(options.modelBasePath, scope.location.origin).href,
+    wasmPath: new URL(options.wasmPath, scope.location.origin).href,
+  };
+}
+
 async function track(id: number, frame: ImageBitmap): Promise<void> {
   if (!tracker) {
     frame.close();
@@ -32,16 +48,16 @@ async function track(id: number, frame: ImageBitmap): Promise<void> {
   busy = true;
   try {
     const result = await tracker.detect(frame, frame.width, frame.height);
-    const faces: WireFace[] = result.faces.map((f) => ({
-      landmarks: Float32Array.from(f.landmarks),
-      humanAngles: f.humanAngles,
-      score: f.score,
-      box: f.box,
-      cropSize: f.cropSize,
-    }));
     reply(
-      { type: 'result', id, width: result.width, height: result.height, faces, detectMs: result.detectMs },
-      faces.map((f) => f.landmarks.buffer),
+      {
+        type: 'result',
+        id,
+        width: result.width,
+        height: result.height,
+        faces: result.faces,
+        detectMs: result.detectMs,
+      },
+      result.faces.map((f) => f.landmarks.buffer as ArrayBuffer),
     );
   } catch (error) {
     reply({ type: 'error', id, message: String((error as Error)?.message ?? error) });
@@ -56,15 +72,21 @@ async function track(id: number, frame: ImageBitmap): Promise<void> {
 
 async function dispatch(message: TrackerRequest): Promise<void> {
   switch (message.type) {
-    case 'init':
+    case 'init': {
+      const start = performance.now();
       try {
         tracker?.dispose();
-        tracker = await FaceTracker.create(message.options);
-        reply({ type: 'ready', backend: tracker.backend });
+        tracker = await FaceTracker.create(withAbsolutePaths(message.options), human);
+        reply({ type: 'ready', backend: tracker.backend, loadMs: performance.now() - start });
       } catch (error) {
-        reply({ type: 'error', id: null, message: String((error as Error)?.message ?? error) });
+        reply({
+          type: 'error',
+          id: null,
+          message: `tracker failed to load: ${String((error as Error)?.message ?? error)}`,
+        });
       }
       return;
+    }
     case 'track':
       if (busy) {
         if (waiting) {
@@ -76,11 +98,8 @@ async function dispatch(message: TrackerRequest): Promise<void> {
       }
       await track(message.id, message.frame);
       return;
-    case 'dispose':
-      tracker?.dispose();
-      tracker = null;
-      scope.close();
-      return;
+    default:
+      message satisfies never;
   }
 }
 

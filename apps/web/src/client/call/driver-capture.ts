@@ -1,6 +1,6 @@
+import type { TrackerClient } from '@holocall/face/browser/tracker-client';
 import { type DriverFrame, encodeDriverFrame, nextDriverFrameSeq } from '@holocall/protocol';
 import { DriverEncoder, type DriverSample } from '../face/driver-from-face';
-import type { TrackerClient } from '../tracker/tracker-client';
 
 /** Driver frames are sent at up to this rate; the tracker may be slower (then fewer go out). */
 export const MAX_DRIVER_FPS = 30;

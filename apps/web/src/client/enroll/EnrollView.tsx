@@ -1,10 +1,11 @@
 'use client';
+import { TrackerClient, trackingOptions } from '@holocall/face/browser/tracker-client';
 import Link from 'next/link';
 import { useRouter, useSearchParams } from 'next/navigation';
 import { Suspense, useEffect, useRef, useState } from 'react';
 import { type AvatarView, api } from '../api';
 import { SignInForm } from '../components/SignInForm';
-import { TrackerClient } from '../tracker/tracker-client';
+import { TRACKER_ASSETS } from '../face/tracker-assets';
 import { useSession } from '../use-session';
 import { CameraSnapshot } from './CameraSnapshot';
 import { type EnrollStep, enrollPhoto } from './enroll-flow';
@@ -27,7 +28,7 @@ function EnrollInner() {
       (r) => setAvatar(r.avatar),
       () => {},
     );
-    tracker.current = new TrackerClient({ video: false });
+    tracker.current = TrackerClient.spawn(trackingOptions('still', TRACKER_ASSETS));
     return () => tracker.current?.close();
   }, [user]);
 

@@ -1,6 +1,6 @@
+import type { TrackerClient } from '@holocall/face/browser/tracker-client';
 import { type AvatarView, api } from '../api';
 import { alignedCropPng } from '../face/aligned-crop';
-import type { TrackerClient } from '../tracker/tracker-client';
 import { checkPhotoFile } from './photo-checks';
 
 export type EnrollStep = { stage: 'checking' } | { stage: 'detecting' } | { stage: 'uploading' } | { stage: 'done' };

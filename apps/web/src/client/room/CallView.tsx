@@ -1,21 +1,18 @@
 'use client';
 import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
-import { api, type JoinRoomResponse } from '../api';
-import { CallSession } from '../call/call-session';
+import type { JoinRoomResponse } from '../api';
 import { CallStats } from '../call/call-stats';
-import { DriverCapture } from '../call/driver-capture';
+import type { DriverCapture } from '../call/driver-capture';
 import { QUILT_PRESETS } from '../display/quilt-presets';
 import { type DisplayMode, type ViewerOffset, viewSpecFor } from '../display/view-spec';
-import { connectInferenceNode } from '../inference/connect';
-import type { InferenceNode, InferenceStatus, NodeDescription, PeerSource } from '../inference/inference-types';
-import { TrackerClient } from '../tracker/tracker-client';
+import type { InferenceNode } from '../inference/inference-types';
 import { HoloPanel, type HoloSettings } from './HoloPanel';
 import type { LobbyChoice } from './Lobby';
 import { PeerTile } from './PeerTile';
 import { PeerMediaStore } from './peer-media';
 import { StatsOverlay } from './StatsOverlay';
+import { useCallSession } from './use-call-session';
 
-const PRESENCE_HEARTBEAT_MS = 30_000;
 /** Motion parallax changes the view at most this often (each change is a message to the node). */
 const PARALLAX_UPDATE_MS = 100;
 
@@ -33,7 +30,6 @@ export function CallView({
   const selfVideo = useRef<HTMLVideoElement>(null);
   const store = useMemo(() => new PeerMediaStore(), []);
   const stats = useMemo(() => new CallStats(), []);
-  const [session, setSession] = useState<CallSession | null>(null);
   const [, setTick] = useState(0);
   const rerender = useCallback(() => setTick((t) => t + 1), []);
   const [muted, setMuted] = useState(false);
@@ -41,144 +37,21 @@ export function CallView({
   const [parallax, setParallax] = useState(false);
   const [holo, setHolo] = useState<HoloSettings>({ preset: QUILT_PRESETS[0]! });
   const [focusPeerId, setFocusPeerId] = useState<string | null>(null);
-  const [inferenceStatus, setInferenceStatus] = useState<InferenceStatus>('connecting');
-  const [nodeInfo, setNodeInfo] = useState<NodeDescription | null>(null);
-  const [sources, setSources] = useState<Record<string, { source: PeerSource; fraction?: number }>>({});
-  const [mediaError, setMediaError] = useState<string | null>(null);
-  const [calibrating, setCalibrating] = useState(true);
   const inference = useRef<InferenceNode | null>(null);
   const capture = useRef<DriverCapture | null>(null);
   const viewer = useRef<ViewerOffset>(null);
-
-  // Media, tracker, SFU session, inference node: set up once per call.
-  useEffect(() => {
-    let closed = false;
-    let stream: MediaStream | null = null;
-    let tracker: TrackerClient | null = null;
-    let call: CallSession | null = null;
-    const known = new Set<string>();
-
-    const node = connectInferenceNode(join.inference, {
-      onStatus: (status, info) => {
-        setInferenceStatus(status);
-        setNodeInfo(info);
-      },
-      onImage: ({ peerId, header, bitmap }) => {
-        store.setImage(peerId, bitmap, header);
-        stats.frameRendered();
-      },
-      onPeerSource: (peerId, source, progress) =>
-        setSources((s) => ({ ...s, [peerId]: { source, ...(progress ? { fraction: progress.fraction } : {}) } })),
-    });
-    inference.current = node;
-
-    /** A new peer: their enrolled photo (the fallback tile) and their registration with the node. */
-    async function meet(peerId: string, avatarId: string) {
-      if (known.has(peerId)) return;
-      known.add(peerId);
-      try {
-        const source = await api.avatarSource(avatarId);
-        const photo = await fetch(source.avatar.photoUrl).then((r) => r.blob());
-        store.get(peerId).photo = await createImageBitmap(photo);
-        // The node asks for the photo only when it has not lifted this avatar before.
-        node.registerPeer(peerId, source.avatar.avatarHash, async () => ({
-          avatarHash: source.avatar.avatarHash,
-          photo: new Uint8Array(await photo.arrayBuffer()),
-          width: source.avatar.width,
-          height: source.avatar.height,
-          landmarks: source.landmarks,
-        }));
-      } catch {
-        known.delete(peerId);
-      }
-    }
-
-    (async () => {
-      try {
-        stream = await navigator.mediaDevices.getUserMedia({
-          video: choice.cameraId ? { deviceId: { exact: choice.cameraId } } : { width: 640, height: 480 },
-          audio: choice.micId ? { deviceId: { exact: choice.micId } } : true,
-        });
-      } catch (e) {
-        setMediaError(`Camera or microphone unavailable (${(e as Error).message}); others will not see or hear you.`);
-      }
-      if (closed) return;
-      if (stream && selfVideo.current) {
-        selfVideo.current.srcObject = stream;
-        await selfVideo.current.play().catch(() => {});
-      }
-      call = new CallSession({
-        join,
-        rejoin: () => api.join(slug),
-        audioTrack: stream?.getAudioTracks()[0] ?? null,
-        onChange: () => {
-          const present = new Set<string>();
-          for (const peer of call?.peers.values() ?? []) {
-            present.add(peer.identity.peerId);
-            void meet(peer.identity.peerId, peer.identity.avatarId);
-          }
-          for (const peerId of known) {
-            if (present.has(peerId)) continue;
-            known.delete(peerId);
-            node.unregisterPeer(peerId);
-            store.delete(peerId);
-          }
-          rerender();
-        },
-        onFrame: (peerId, frame, bytes) => {
-          stats.frameReceived(bytes.byteLength, frame.captureTimeMs);
-          store.get(peerId).lastFrame = frame;
-          node.sendFrame(peerId, bytes);
-        },
-        log: (msg, fields) => console.debug('[call]', msg, fields ?? {}),
-      });
-      setSession(call);
-      await call.start();
-      if (stream?.getVideoTracks()[0] && selfVideo.current) {
-        tracker = new TrackerClient({ video: true });
-        capture.current = new DriverCapture(selfVideo.current, tracker, {
-          send: (bytes) => {
-            if (call?.sendDriverFrame(bytes)) stats.frameSent(bytes.byteLength);
-          },
-          onSample: (sample) => {
-            viewer.current = sample ? { x: sample.pose.translation[0], y: sample.pose.translation[1] } : null;
-            if (sample) setCalibrating(sample.calibrating);
-          },
-        });
-        capture.current.start();
-      }
-    })();
-
-    // Presence heartbeat, wire-rate sampling, and a leave beacon if the tab closes.
-    const heartbeat = setInterval(() => api.presence(slug).catch(() => {}), PRESENCE_HEARTBEAT_MS);
-    let lastBytes: { sent: number; received: number; t: number } | null = null;
-    const sampler = setInterval(async () => {
-      if (!call) return;
-      const bytes = await call.audioBytes().catch(() => null);
-      if (!bytes) return;
-      const t = performance.now();
-      if (lastBytes) {
-        const dt = (t - lastBytes.t) / 1000;
-        stats.setWireRates(((bytes.sent - lastBytes.sent) * 8) / dt, ((bytes.received - lastBytes.received) * 8) / dt);
-      }
-      lastBytes = { ...bytes, t };
-    }, 1000);
-    const onPageHide = () => api.leaveBeacon(slug);
-    window.addEventListener('pagehide', onPageHide);
-
-    return () => {
-      closed = true;
-      clearInterval(heartbeat);
-      clearInterval(sampler);
-      window.removeEventListener('pagehide', onPageHide);
-      capture.current?.stop();
-      tracker?.close();
-      call?.close();
-      node.close();
-      for (const t of stream?.getTracks() ?? []) t.stop();
-      store.clear();
-    };
-  }, [join, slug, choice, store, stats, rerender]);
+  const { session, inferenceStatus, nodeInfo, sources, mediaError, calibrating } = useCallSession({
+    slug,
+    join,
+    choice,
+    store,
+    stats,
+    rerender,
+    selfVideo,
+    inference,
+    capture,
+    viewer,
+  });
 
   // The view the node renders: set on mode changes, and (with parallax) as the viewer moves.
   useEffect(() => {

@@ -1,0 +1,168 @@
+import { TrackerClient, trackingOptions } from '@holocall/face/browser/tracker-client';
+import { type RefObject, useEffect, useState } from 'react';
+import { api, type JoinRoomResponse } from '../api';
+import { CallSession } from '../call/call-session';
+import type { CallStats } from '../call/call-stats';
+import { DriverCapture } from '../call/driver-capture';
+import type { ViewerOffset } from '../display/view-spec';
+import { TRACKER_ASSETS } from '../face/tracker-assets';
+import { connectInferenceNode } from '../inference/connect';
+import type { InferenceNode, InferenceStatus, NodeDescription, PeerSource } from '../inference/inference-types';
+import { keepPresence, sampleWireRates } from './call-upkeep';
+import type { LobbyChoice } from './Lobby';
+import type { PeerMediaStore } from './peer-media';
+import { PeerRoster } from './peer-roster';
+
+export type PeerSources = Record<string, { source: PeerSource; fraction?: number }>;
+
+export interface CallSessionState {
+  session: CallSession | null;
+  inferenceStatus: InferenceStatus;
+  nodeInfo: NodeDescription | null;
+  sources: PeerSources;
+  mediaError: string | null;
+  /** The sender's neutral face is still being measured. */
+  calibrating: boolean;
+}
+
+/** Refs the call view owns and reads outside React state (they must be stable: useRef); the hook fills them in. */
+export interface CallSessionRefs {
+  /** The self view: gets the camera stream, and is what the capture loop tracks. */
+  selfVideo: RefObject<HTMLVideoElement | null>;
+  /** The local inference node (set while the call is up). */
+  inference: RefObject<InferenceNode | null>;
+  /** The capture loop, once the camera and the call are up. */
+  capture: RefObject<DriverCapture | null>;
+  /** The sender's own head offset, for motion parallax (null while no face is tracked). */
+  viewer: RefObject<ViewerOffset>;
+}
+
+/** Camera and microphone as the lobby chose them; null (and a message) when they are unavailable. */
+async function openMedia(choice: LobbyChoice, onError: (message: string) => void): Promise<MediaStream | null> {
+  try {
+    return await navigator.mediaDevices.getUserMedia({
+      video: choice.cameraId ? { deviceId: { exact: choice.cameraId } } : { width: 640, height: 480 },
+      audio: choice.micId ? { deviceId: { exact: choice.micId } } : true,
+    });
+  } catch (e) {
+    onError(`Camera or microphone unavailable (${(e as Error).message}); others will not see or hear you.`);
+    return null;
+  }
+}
+
+/**
+ * Media, tracker, SFU session, inference node: set up once per call, torn down when the call
+ * view goes. The steps, in order: connect the local inference node; open camera and microphone
+ * and show the self view; join the SFU (the roster follows its peers); then, with a camera,
+ * start the tracker and the driver-frame capture loop. Presence and wire-rate sampling run
+ * alongside from the start.
+ */
+export function useCallSession({
+  slug,
+  join,
+  choice,
+  store,
+  stats,
+  rerender,
+  selfVideo,
+  inference,
+  capture,
+  viewer,
+}: {
+  slug: string;
+  join: JoinRoomResponse;
+  choice: LobbyChoice;
+  store: PeerMediaStore;
+  stats: CallStats;
+  /** Called when the roster or a peer's state changed (they live in the session, not in React state). */
+  rerender: () => void;
+} & CallSessionRefs): CallSessionState {
+  const [session, setSession] = useState<CallSession | null>(null);
+  const [inferenceStatus, setInferenceStatus] = useState<InferenceStatus>('connecting');
+  const [nodeInfo, setNodeInfo] = useState<NodeDescription | null>(null);
+  const [sources, setSources] = useState<PeerSources>({});
+  const [mediaError, setMediaError] = useState<string | null>(null);
+  const [calibrating, setCalibrating] = useState(true);
+
+  useEffect(() => {
+    let closed = false;
+    let stream: MediaStream | null = null;
+    let tracker: TrackerClient | null = null;
+    let call: CallSession | null = null;
+
+    const node = connectInferenceNode(join.inference, {
+      onStatus: (status, info) => {
+        setInferenceStatus(status);
+        setNodeInfo(info);
+      },
+      onImage: ({ peerId, header, bitmap }) => {
+        store.setImage(peerId, bitmap, header);
+        stats.frameRendered();
+      },
+      onPeerSource: (peerId, source, progress) =>
+        setSources((s) => ({ ...s, [peerId]: { source, ...(progress ? { fraction: progress.fraction } : {}) } })),
+    });
+    inference.current = node;
+    const roster = new PeerRoster(node, store);
+
+    const startCapture = (video: HTMLVideoElement, session: CallSession) => {
+      tracker = TrackerClient.spawn(trackingOptions('video', TRACKER_ASSETS));
+      capture.current = new DriverCapture(video, tracker, {
+        send: (bytes) => {
+          if (session.sendDriverFrame(bytes)) stats.frameSent(bytes.byteLength);
+        },
+        onSample: (sample) => {
+          viewer.current = sample ? { x: sample.pose.translation[0], y: sample.pose.translation[1] } : null;
+          if (sample) setCalibrating(sample.calibrating);
+        },
+      });
+      capture.current.start();
+    };
+
+    (async () => {
+      stream = await openMedia(choice, setMediaError);
+      if (closed) return;
+      if (stream && selfVideo.current) {
+        selfVideo.current.srcObject = stream;
+        await selfVideo.current.play().catch(() => {});
+      }
+      call = new CallSession({
+        join,
+        rejoin: () => api.join(slug),
+        audioTrack: stream?.getAudioTracks()[0] ?? null,
+        onChange: () => {
+          roster.sync(call?.peers.values() ?? []);
+          rerender();
+        },
+        onFrame: (peerId, frame, bytes) => {
+          stats.frameReceived(bytes.byteLength, frame.captureTimeMs);
+          store.get(peerId).lastFrame = frame;
+          node.sendFrame(peerId, bytes);
+        },
+        log: (msg, fields) => console.debug('[call]', msg, fields ?? {}),
+      });
+      setSession(call);
+      await call.start();
+      // Torn down while joining: the cleanup has run, so nothing started now would be stopped.
+      if (closed) return;
+      if (stream?.getVideoTracks()[0] && selfVideo.current) startCapture(selfVideo.current, call);
+    })();
+
+    const stopPresence = keepPresence(slug);
+    const stopSampling = sampleWireRates(() => call, stats);
+
+    return () => {
+      closed = true;
+      stopPresence();
+      stopSampling();
+      capture.current?.stop();
+      tracker?.close();
+      call?.close();
+      node.close();
+      for (const t of stream?.getTracks() ?? []) t.stop();
+      store.clear();
+    };
+  }, [join, slug, choice, store, stats, rerender, selfVideo, inference, capture, viewer]);
+
+  return { session, inferenceStatus, nodeInfo, sources, mediaError, calibrating };
+}
