@@ -1,4 +1,5 @@
 import { MAX_PHOTO_BYTES } from './enrollment-limits';
+import { refuseOverLimit } from './enrollment-refusal';
 import { HolocallError } from './errors';
 import {
   HASH_PATTERN,
@@ -102,7 +103,7 @@ export function encodeEnrollmentEnvelope(upload: EnrollmentUpload): Uint8Array {
     throw HolocallError.tooLarge('landmark points', MAX_ENROLLMENT_LANDMARKS, points);
   if (image.length === 0) throw HolocallError.badRequest('image is empty');
   if (image.length > MAX_PHOTO_BYTES)
-    throw HolocallError.tooLarge('enrollment image bytes', MAX_PHOTO_BYTES, image.length);
+    throw refuseOverLimit('photo_too_large', 'enrollment image bytes', MAX_PHOTO_BYTES, image.length);
   const header = 3 + 1 + id.length + 1 + avatarHash.length + 6 + 1;
   const pad = (4 - (header % 4)) % 4;
   const out = new Uint8Array(header + pad + landmarks.length * 4 + 4 + image.length);
@@ -155,7 +156,8 @@ function decodeEnrollment(bytes: Uint8Array): InferenceEnvelope {
   at += points * 12;
   const imageBytes = view.getUint32(at, true);
   at += 4;
-  if (imageBytes > MAX_PHOTO_BYTES) throw HolocallError.tooLarge('enrollment image bytes', MAX_PHOTO_BYTES, imageBytes);
+  if (imageBytes > MAX_PHOTO_BYTES)
+    throw refuseOverLimit('photo_too_large', 'enrollment image bytes', MAX_PHOTO_BYTES, imageBytes);
   if (imageBytes === 0 || at + imageBytes !== bytes.length)
     throw malformed('bad_length', { field: 'image', expected: imageBytes, actual: bytes.length - at });
   return {

@@ -129,9 +129,14 @@ describe('binary envelopes', () => {
     // An image length over the limit is refused before anything is read.
     const huge = ok.slice();
     new DataView(huge.buffer).setUint32(ok.length - 4 - image.length, MAX_PHOTO_BYTES + 1, true);
-    expect(reason(huge)).toBe('too_large');
+    // ... as the enrollment refusal photo_too_large, under the too_large code.
+    expect(reason(huge)).toBe('photo_too_large');
+    expect(() => decodeInferenceEnvelope(huge)).toThrow(expect.objectContaining({ code: 'too_large' }));
     expect(() => encodeEnrollmentEnvelope({ ...upload, image: new Uint8Array(MAX_PHOTO_BYTES + 1) })).toThrow(
       /over the limit/,
+    );
+    expect(() => encodeEnrollmentEnvelope({ ...upload, image: new Uint8Array(MAX_PHOTO_BYTES + 1) })).toThrow(
+      expect.objectContaining({ code: 'too_large', details: expect.objectContaining({ reason: 'photo_too_large' }) }),
     );
     expect(() =>
       encodeEnrollmentEnvelope({ ...upload, landmarks: new Float32Array((MAX_ENROLLMENT_LANDMARKS + 1) * 3) }),
