@@ -1,28 +1,42 @@
 import {
   DRIVER_FRAME_BURST,
   ErrorCode,
-  HolocallError,
   MAX_DRIVER_FRAME_BYTES,
+  MAX_DRIVER_FRAMES_PER_SECOND,
+  MAX_PEERS_PER_ROOM,
+  MAX_SCTP_MESSAGE_BYTES,
   MAX_SIGNALING_MESSAGE_BYTES,
+  MAX_SIGNALING_REQUESTS_PER_SECOND,
   MAX_TRANSPORTS_PER_PEER,
+  ROOM_TOKEN_DEFAULT_TTL_SECONDS,
+  ROOM_TOKEN_MAX_TTL_SECONDS,
   SIGNALING_REQUEST_BURST,
 } from '@holocall/protocol';
+import { decodeJwt } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { SfuHandle } from '../src/startSfu';
+import { signRoomToken } from '../src/tokens/roomTokens';
 import { SfuTestPeer } from './client/SfuTestPeer';
 import { SignalingClient } from './client/SignalingClient';
 import { WeriftSendTransport } from './client/WeriftSendTransport';
-import { eventually, joinedPeer, startTestSfu, tokenFor } from './support/sfuFixture';
+import {
+  burst,
+  drainRequestBucket,
+  joinOfBytes,
+  refusal,
+  setCapabilitiesOfBytes,
+  signRawRoomToken,
+} from './support/limit-probes';
+import { ALL_GRANTS, eventually, joinedPeer, startTestSfu, TEST_SECRET, tokenFor } from './support/sfuFixture';
 
-async function refusal(promise: Promise<unknown>): Promise<HolocallError> {
-  try {
-    await promise;
-  } catch (error) {
-    if (error instanceof HolocallError) return error;
-    throw error;
-  }
-  throw new Error('expected the request to be refused');
-}
+/**
+ * Each limit of signaling-limits.ts that the SFU process enforces, crossed against a real SFU:
+ * just past the limit is refused with its typed error (code and the limit in `details`), and
+ * where it is cheap, exactly at the limit passes. The message-shape limits (ids, token length,
+ * display names, room capacity claims) are crossed in packages/protocol/test/signaling-limits.test.ts.
+ */
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 describe('signaling limits and malformed messages', () => {
   let sfu: SfuHandle;
@@ -73,34 +87,65 @@ describe('signaling limits and malformed messages', () => {
     }
   });
 
-  it('refuses a message over MAX_SIGNALING_MESSAGE_BYTES with too_large and nothing else changes', async () => {
+  it('takes a message of exactly MAX_SIGNALING_MESSAGE_BYTES, refuses one byte more with too_large, and nothing else changes', async () => {
     const client = await SignalingClient.connect(sfu.url);
     try {
-      const huge = { type: 'join', roomId: 'big-room', token: 'x'.repeat(MAX_SIGNALING_MESSAGE_BYTES) };
-      const error = await refusal(client.raw(huge));
+      const past = joinOfBytes('big-room', MAX_SIGNALING_MESSAGE_BYTES + 1);
+      const error = await refusal(client.raw(past));
       expect(error.code).toBe(ErrorCode.TooLarge);
-      expect(error.details).toMatchObject({ limit: MAX_SIGNALING_MESSAGE_BYTES });
+      expect(error.details).toMatchObject({
+        limit: MAX_SIGNALING_MESSAGE_BYTES,
+        actual: MAX_SIGNALING_MESSAGE_BYTES + 1,
+      });
+      // Bytes, not characters: fewer characters than the limit, more UTF-8 bytes.
+      const accented = { type: 'join', roomId: 'big-room', token: 'é'.repeat(MAX_SIGNALING_MESSAGE_BYTES / 2) };
+      expect(JSON.stringify(accented).length).toBeLessThan(MAX_SIGNALING_MESSAGE_BYTES);
+      expect((await refusal(client.raw(accented))).code).toBe(ErrorCode.TooLarge);
       expect((await sfu.stats()).rooms.some((r) => r.roomId === 'big-room')).toBe(false);
       const joined = await client.request('join', { roomId: 'big-room', token: await tokenFor('big-room', 'b') });
       expect(joined.roomId).toBe('big-room');
+      // A valid request of exactly the limit is served.
+      expect(await client.raw(setCapabilitiesOfBytes(MAX_SIGNALING_MESSAGE_BYTES))).toEqual({});
+      const overByOne = await refusal(client.raw(setCapabilitiesOfBytes(MAX_SIGNALING_MESSAGE_BYTES + 1)));
+      expect(overByOne.code).toBe(ErrorCode.TooLarge);
     } finally {
       client.close();
     }
   });
 
-  it('rate-limits requests per socket with rate_limited, then serves again', async () => {
+  it('serves SIGNALING_REQUEST_BURST requests at once, refuses more with rate_limited, then refills at MAX_SIGNALING_REQUESTS_PER_SECOND', async () => {
     const client = await SignalingClient.connect(sfu.url);
+    const request = { type: 'getRouterRtpCapabilities' };
     try {
-      const attempts = SIGNALING_REQUEST_BURST * 3;
-      const results = await Promise.allSettled(
-        Array.from({ length: attempts }, () => client.raw({ type: 'getRouterRtpCapabilities' })),
+      // A new socket's bucket is full: the whole burst is answered on its merits (not joined yet).
+      const first = await burst(client, SIGNALING_REQUEST_BURST * 3, request);
+      expect(first.codes.slice(0, SIGNALING_REQUEST_BURST)).toEqual(
+        Array(SIGNALING_REQUEST_BURST).fill(ErrorCode.Unauthenticated),
       );
-      const codes = results.map((r) => (r.status === 'rejected' ? (r.reason as HolocallError).code : 'ok'));
-      expect(codes.filter((c) => c === ErrorCode.RateLimited).length).toBeGreaterThan(0);
+      // Beyond the burst only what the rate refilled while they were handled gets through.
+      expect(first.passed).toBeLessThanOrEqual(
+        SIGNALING_REQUEST_BURST + Math.floor(MAX_SIGNALING_REQUESTS_PER_SECOND * first.elapsedS),
+      );
+      const limited = first.errors.find((e) => e.code === ErrorCode.RateLimited);
+      expect(limited?.details).toEqual({
+        limitPerSecond: MAX_SIGNALING_REQUESTS_PER_SECOND,
+        burst: SIGNALING_REQUEST_BURST,
+      });
       // The requests that were not rate-limited were answered on their merits (not joined yet).
-      expect(codes.filter((c) => c !== ErrorCode.RateLimited).every((c) => c === ErrorCode.Unauthenticated)).toBe(true);
-      await new Promise((resolve) => setTimeout(resolve, 1500));
-      expect((await refusal(client.raw({ type: 'getRouterRtpCapabilities' }))).code).toBe(ErrorCode.Unauthenticated);
+      expect(first.codes.filter((c) => c !== ErrorCode.RateLimited).every((c) => c === ErrorCode.Unauthenticated)).toBe(
+        true,
+      );
+
+      // Empty the bucket, wait a little over a second: about one second's rate is back, not more.
+      const drainedAfter = await drainRequestBucket(client, request);
+      await sleep(1100);
+      const second = await burst(client, MAX_SIGNALING_REQUESTS_PER_SECOND * 3, request);
+      const windowS = (performance.now() - drainedAfter) / 1000;
+      expect(second.passed).toBeGreaterThanOrEqual(MAX_SIGNALING_REQUESTS_PER_SECOND);
+      expect(second.passed).toBeLessThanOrEqual(Math.floor(1 + MAX_SIGNALING_REQUESTS_PER_SECOND * windowS));
+      expect(
+        second.codes.filter((c) => c !== ErrorCode.RateLimited).every((c) => c === ErrorCode.Unauthenticated),
+      ).toBe(true);
     } finally {
       client.close();
     }
@@ -148,6 +193,7 @@ describe('signaling limits and malformed messages', () => {
       }
       const error = await refusal(peer.signaling.request('createWebRtcTransport', { direction: 'send' }));
       expect(error.code).toBe(ErrorCode.Conflict);
+      expect(error.details).toEqual({ limit: MAX_TRANSPORTS_PER_PEER });
     } finally {
       await peer.close();
     }
@@ -163,6 +209,28 @@ describe('signaling limits and malformed messages', () => {
     } finally {
       await send.close();
       await peer.close();
+    }
+  });
+
+  it('joins with tokens of the default and the longest lifetime; refuses one that lives a second longer', async () => {
+    const client = await SignalingClient.connect(sfu.url);
+    try {
+      const claims = { roomId: 'ttl-room', userId: 'ttl', avatarId: 'avatar-ttl', grants: ALL_GRANTS };
+      const byDefault = await signRoomToken(claims, TEST_SECRET);
+      const { exp, iat } = decodeJwt(byDefault);
+      expect((exp ?? 0) - (iat ?? 0)).toBe(ROOM_TOKEN_DEFAULT_TTL_SECONDS);
+      expect((await client.request('join', { roomId: 'ttl-room', token: byDefault })).roomId).toBe('ttl-room');
+      await client.request('leave', {});
+      const longest = await signRoomToken(claims, TEST_SECRET, ROOM_TOKEN_MAX_TTL_SECONDS);
+      expect((await client.request('join', { roomId: 'ttl-room', token: longest })).roomId).toBe('ttl-room');
+      await client.request('leave', {});
+      // signRoomToken will not make this one (roomTokens.test.ts); a signer that ignores the cap is refused at join.
+      const tooLong = await signRawRoomToken({ sub: 'ttl', room: 'ttl-room' }, ROOM_TOKEN_MAX_TTL_SECONDS + 1);
+      expect((await refusal(client.request('join', { roomId: 'ttl-room', token: tooLong }))).code).toBe(
+        ErrorCode.Unauthenticated,
+      );
+    } finally {
+      client.close();
     }
   });
 });
@@ -206,9 +274,10 @@ describe('driver frame limits on the data path', () => {
     }
   });
 
-  it('drops frames beyond the rate limit and tells the sender rate_limited', async () => {
+  it('forwards DRIVER_FRAME_BURST frames back to back, drops frames beyond it and tells the sender rate_limited', async () => {
     const sender = await joinedPeer(sfu, 'rate-room', 'fast');
     const receiver = await joinedPeer(sfu, 'rate-room', 'slow');
+    const channelStats = async () => (await sfu.stats()).rooms.find((r) => r.roomId === 'rate-room')?.driverChannels[0];
     try {
       let received = 0;
       receiver.onFrame(() => {
@@ -220,17 +289,109 @@ describe('driver frame limits on the data path', () => {
         sender.sendFrame(Buffer.alloc(40));
         return received > 0;
       }, 'a first frame');
-      // Wait for the bucket to refill, then burst far past it in one go.
-      await new Promise((resolve) => setTimeout(resolve, 1000));
-      const burst = DRIVER_FRAME_BURST * 10;
-      for (let i = 0; i < burst; i += 1) sender.sendFrame(Buffer.alloc(40));
+      // Wait for the bucket to refill; exactly one burst passes untouched.
+      await sleep(1000);
+      const before = await channelStats();
+      for (let i = 0; i < DRIVER_FRAME_BURST; i += 1) sender.sendFrame(Buffer.alloc(40));
+      await eventually(
+        async () => ((await channelStats())?.messagesIn ?? 0) - (before?.messagesIn ?? 0) >= DRIVER_FRAME_BURST,
+        'one burst of frames at the SFU',
+      );
+      const atBurst = await channelStats();
+      expect(atBurst?.droppedRateLimited).toBe(before?.droppedRateLimited);
+      expect((atBurst?.messagesOut ?? 0) - (before?.messagesOut ?? 0)).toBe(DRIVER_FRAME_BURST);
+      expect(sender.signaling.notifications.some((n) => n.type === 'limitExceeded')).toBe(false);
+
+      // Refill again, then burst far past it in one go.
+      await sleep(1000);
+      const burstSize = DRIVER_FRAME_BURST * 10;
+      for (let i = 0; i < burstSize; i += 1) sender.sendFrame(Buffer.alloc(40));
       const notice = await sender.signaling.waitFor('limitExceeded');
       expect(notice.error.code).toBe(ErrorCode.RateLimited);
-      const channel = (await sfu.stats()).rooms.find((r) => r.roomId === 'rate-room')?.driverChannels[0];
+      expect(notice.error.details).toEqual({ limitPerSecond: MAX_DRIVER_FRAMES_PER_SECOND, burst: DRIVER_FRAME_BURST });
+      const channel = await channelStats();
       expect(channel?.droppedRateLimited).toBeGreaterThan(0);
       expect(channel?.messagesOut).toBeLessThan(channel?.messagesIn ?? 0);
     } finally {
       await Promise.all([sender.close(), receiver.close()]);
+    }
+  });
+
+  it('announces MAX_SCTP_MESSAGE_BYTES and takes a frame that large to answer too_large; the worker discards one byte more', async () => {
+    const sender = await joinedPeer(sfu, 'sctp-room', 'big');
+    const receiver = await joinedPeer(sfu, 'sctp-room', 'small');
+    const channelStats = async () => (await sfu.stats()).rooms.find((r) => r.roomId === 'sctp-room')?.driverChannels[0];
+    try {
+      const announced = await receiver.signaling.request('createWebRtcTransport', { direction: 'recv' });
+      expect(announced.sctpParameters?.maxMessageSize).toBe(MAX_SCTP_MESSAGE_BYTES);
+      let received = 0;
+      receiver.onFrame(() => {
+        received += 1;
+      });
+      await sender.publishDriverFrames();
+      await receiver.subscribe({ media: false });
+      await eventually(() => {
+        sender.sendFrame(Buffer.alloc(40));
+        return received > 0;
+      }, 'a first frame');
+
+      // The largest SCTP message reaches the SFU, which answers it for the driver-frame limit.
+      sender.sendFrame(Buffer.alloc(MAX_SCTP_MESSAGE_BYTES, 4));
+      const notice = await sender.signaling.waitFor('limitExceeded');
+      expect(notice.error.code).toBe(ErrorCode.TooLarge);
+      expect(notice.error.details).toMatchObject({ limit: MAX_DRIVER_FRAME_BYTES, actual: MAX_SCTP_MESSAGE_BYTES });
+      await eventually(async () => (await channelStats())?.droppedTooLarge === 1, 'the largest frame counted');
+
+      // One byte more, from a client that ignores the announced size (werift checks it: lift that).
+      sender.send?.pc.sctpTransport?.setRemoteMaxMessageSize(0);
+      const before = await channelStats();
+      sender.sendFrame(Buffer.alloc(MAX_SCTP_MESSAGE_BYTES + 1, 5));
+      const countBefore = received;
+      await eventually(() => {
+        sender.sendFrame(Buffer.alloc(40));
+        return received > countBefore;
+      }, 'frames after the discarded one');
+      await sleep(500);
+      const after = await channelStats();
+      // It never reached this process: not counted, not dropped here, and the channel still forwards.
+      expect(after?.droppedTooLarge).toBe(before?.droppedTooLarge);
+      expect((after?.bytesIn ?? 0) - (before?.bytesIn ?? 0)).toBeLessThan(MAX_SCTP_MESSAGE_BYTES);
+    } finally {
+      await Promise.all([sender.close(), receiver.close()]);
+    }
+  });
+});
+
+describe('limits at their protocol values', () => {
+  let sfu: SfuHandle;
+  beforeAll(async () => {
+    // No maxPeersPerRoom here: the SFU's default is the protocol's MAX_PEERS_PER_ROOM.
+    sfu = await startTestSfu();
+  });
+  afterAll(async () => {
+    await sfu?.close();
+  });
+
+  it('seats MAX_PEERS_PER_ROOM peers and refuses the next with room_full', async () => {
+    const roomId = 'crowded-room';
+    const clients: SignalingClient[] = [];
+    try {
+      for (let i = 0; i < MAX_PEERS_PER_ROOM + 1; i += 1) clients.push(await SignalingClient.connect(sfu.url));
+      const seated = clients.slice(0, MAX_PEERS_PER_ROOM);
+      for (const [i, client] of seated.entries()) {
+        await client.request('join', { roomId, token: await tokenFor(roomId, `seat-${i}`) });
+      }
+      expect((await sfu.stats()).rooms.find((r) => r.roomId === roomId)?.peers).toBe(MAX_PEERS_PER_ROOM);
+      const last = clients[MAX_PEERS_PER_ROOM] as SignalingClient;
+      const error = await refusal(last.request('join', { roomId, token: await tokenFor(roomId, 'one-too-many') }));
+      expect(error.code).toBe(ErrorCode.RoomFull);
+      expect(error.details).toEqual({ limit: MAX_PEERS_PER_ROOM });
+      expect((await sfu.stats()).rooms.find((r) => r.roomId === roomId)?.peers).toBe(MAX_PEERS_PER_ROOM);
+      // A token cannot lift the room above the protocol's limit: a larger claim is refused at join.
+      const bigger = await signRawRoomToken({ sub: 'one-too-many', room: roomId, max: MAX_PEERS_PER_ROOM + 1 }, 600);
+      expect((await refusal(last.request('join', { roomId, token: bigger }))).code).toBe(ErrorCode.Unauthenticated);
+    } finally {
+      for (const client of clients) client.close();
     }
   });
 });
