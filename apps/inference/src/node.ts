@@ -1,8 +1,10 @@
-import { type DriverFrame, HolocallError, type ViewSpec } from '@holocall/protocol';
+import { type DriverFrame, HolocallError, TRIPLANE_UPLOAD_SHAPE, type ViewSpec } from '@holocall/protocol';
 import { type BackendInfo, describeReenact } from './backends/backend-info';
 import { REFERENCE_REENACT_NAME } from './backends/reference/reenact';
-import { AvatarLifts } from './enrollment/avatar-lifts';
+import { AvatarLifts, type LiftOutcome, type LiftProgressListener } from './enrollment/avatar-lifts';
+import type { LiftJobInput } from './enrollment/lift-job';
 import { LiftWorker } from './enrollment/lift-worker-client';
+import { renderTurntable, type Turntable, type TurntableOptions } from './enrollment/turntable';
 import type { Logger } from './log';
 import type { QualityLevel } from './render/quality';
 import { camerasForView } from './render/view-cameras';
@@ -39,53 +41,176 @@ interface FrameJob {
   frame: DriverFrame;
 }
 
+/** What the node says about itself in a welcome (the API adds its own thread count). */
+export interface NodeDescription {
+  renderer: string;
+  executionProvider: string;
+  reenact: string;
+  /** True when any stage runs generated (untrained) weights. */
+  untrained: boolean;
+  backend: BackendInfo;
+}
+
+/** Stages of a preview's progress: the lift's (when it lifts), then one 'render' step per view. */
+export type PreviewStage = 'queued' | 'decode' | 'align' | 'lift' | 'prepare' | 'render' | 'done';
+
+export interface AvatarPreview {
+  turntable: Turntable;
+  /** True when this preview ran the lift. */
+  lifted: boolean;
+  liftMs: number;
+}
+
+/** Share of a preview's progress that lifting takes when it lifts (the rest is rendering). */
+const PREVIEW_LIFT_SHARE = 0.75;
+
 /**
  * The inference node's core, independent of transport: the avatar cache, the enrollment lifts,
  * the reenact and render stages, and the latest-frame-wins scheduler shared by every connection.
  * Renders take turns (exclusiveRender): the scheduler's frames and enrollment previews never
  * run on the render stage at once.
+ *
+ * The API layer (src/api/) uses only the public methods below: describe, register an avatar
+ * (from the cache, the synthetic head, an upload, an enrollment lift), preview, frames, stats.
  */
 export class InferenceNode {
-  readonly cache: AvatarCache;
-  readonly scheduler: LatestFrameScheduler<FrameJob>;
-  readonly lifts: AvatarLifts;
+  private readonly cache: AvatarCache;
+  private readonly scheduler: LatestFrameScheduler<FrameJob>;
+  private readonly lifts: AvatarLifts;
   /** How the UI names the expression model (the reference backend says it is classical, untrained). */
-  readonly backend: BackendInfo;
+  private readonly backend: BackendInfo;
   private syntheticHead: Triplane | null = null;
   private renderTurn: Promise<unknown> = Promise.resolve();
-  readonly renderTimes = { frames: 0, lastMs: 0, emaMs: 0, maxMs: 0 };
-  readonly droppedBackpressure = { count: 0 };
-  readonly previews = { started: 0, completed: 0, failed: 0, lastMs: 0 };
+  private readonly renderTimes = { frames: 0, lastMs: 0, emaMs: 0, maxMs: 0 };
+  private readonly droppedBackpressure = { count: 0 };
+  private readonly previews = { started: 0, completed: 0, failed: 0, lastMs: 0 };
 
   constructor(
-    readonly stage: RenderStage,
-    readonly reenact: ReenactBackend,
+    private readonly stage: RenderStage,
+    private readonly reenact: ReenactBackend,
     cacheBytes: number,
     private readonly log: Logger,
     onEvict: (hash: string) => void = () => {},
   ) {
     this.cache = new AvatarCache(stage, cacheBytes, log, onEvict);
     this.backend = describeReenact(reenact);
-    this.lifts = new AvatarLifts(this, new LiftWorker(log), reenact.name === REFERENCE_REENACT_NAME, log);
+    this.lifts = new AvatarLifts(
+      { cache: this.cache, registerSender: (hash, source) => this.registerSender(hash, source) },
+      new LiftWorker(log),
+      reenact.name === REFERENCE_REENACT_NAME,
+      log,
+    );
     this.scheduler = new LatestFrameScheduler<FrameJob>(
       (_key, job) => this.renderFrame(job),
       (key, error) => this.log.debug('frame failed', { key, error: String(error) }),
     );
   }
 
+  /** Names the stages and the expression model (for a welcome). */
+  describe(): NodeDescription {
+    return {
+      renderer: this.stage.name,
+      executionProvider: this.stage.executionProvider,
+      reenact: this.reenact.name,
+      untrained: this.stage.untrained || this.reenact.untrained,
+      backend: { ...this.backend },
+    };
+  }
+
+  /** True when a tri-plane is cached under `avatarHash` (register-sender source 'cache'). */
+  hasAvatar(avatarHash: string): boolean {
+    return this.cache.has(avatarHash);
+  }
+
   /**
-   * Registers (or replaces) an avatar's source tri-plane and face under its content hash.
-   * The reference backend's lift calls this; peers then bind to it with register-sender
-   * (source 'cache'). Returns the bytes the avatar holds.
+   * True when `avatarHash` is lifted here and can render without an image (with the reference
+   * reenact stage: lifted by the reference lift); counted as a lift served from the cache.
    */
-  async registerSender(avatarHash: string, source: { triplane: Triplane; sourceFace: SourceFace }): Promise<number> {
+  registerFromCache(avatarHash: string): boolean {
+    return this.lifts.tryCached(avatarHash);
+  }
+
+  /** Binds `avatarHash` to the built-in synthetic head unless something is cached under it; true when it was. */
+  async registerSyntheticHead(avatarHash: string): Promise<boolean> {
+    if (this.cache.has(avatarHash)) return true;
+    await this.registerSender(avatarHash, { triplane: this.syntheticTriplane(), sourceFace: {} });
+    return false;
+  }
+
+  /** Registers an uploaded tri-plane (TRIPLANE_UPLOAD_SHAPE) under `avatarHash`; returns the bytes it holds. */
+  registerUpload(avatarHash: string, data: Float32Array): Promise<number> {
+    const [, channels, resolution] = TRIPLANE_UPLOAD_SHAPE;
+    return this.registerSender(avatarHash, { triplane: { resolution, channels, data }, sourceFace: {} });
+  }
+
+  /** Lifts an enrolled face into the cache once per hash (a running lift is joined, a cached one a hit). */
+  registerEnrollment(avatarHash: string, input: LiftJobInput, onProgress: LiftProgressListener): Promise<LiftOutcome> {
+    return this.lifts.lift(avatarHash, input, onProgress);
+  }
+
+  /**
+   * "What others will see": lifts the enrolled face first when `input` is given (cached under
+   * the hash like a registration), then renders a neutral turntable between live frames.
+   * `onProgress` gets the lift's stages (scaled to the first PREVIEW_LIFT_SHARE), then 'render'.
+   */
+  async previewAvatar(
+    avatarHash: string,
+    input: LiftJobInput | null,
+    options: TurntableOptions,
+    onProgress: (stage: PreviewStage, fraction: number) => void,
+  ): Promise<AvatarPreview> {
+    const progress = (stage: PreviewStage, fraction: number) => onProgress(stage, Math.min(1, Math.max(0, fraction)));
+    this.previews.started++;
+    try {
+      let lifted = false;
+      let liftMs = 0;
+      let renderFrom = 0;
+      if (input) {
+        const outcome = await this.lifts.lift(avatarHash, input, (stage, f) => {
+          if (stage !== 'done') progress(stage, f * PREVIEW_LIFT_SHARE);
+        });
+        lifted = outcome.lifted;
+        liftMs = outcome.liftMs;
+        renderFrom = PREVIEW_LIFT_SHARE;
+      }
+      progress('render', renderFrom);
+      const turntable = await renderTurntable(
+        { cache: this.cache, stage: this.stage, exclusiveRender: (fn) => this.exclusiveRender(fn) },
+        avatarHash,
+        options,
+        (done, total) => progress('render', renderFrom + ((1 - renderFrom) * done) / total),
+      );
+      this.previews.completed++;
+      this.previews.lastMs = Math.round(turntable.ms + liftMs);
+      return { turntable, lifted, liftMs };
+    } catch (error) {
+      this.previews.failed++;
+      throw error;
+    }
+  }
+
+  /** Starts the lift worker ahead of the first enrollment. */
+  warmLifts(): void {
+    this.lifts.warm();
+  }
+
+  /** Resolves when no driver frame is waiting or rendering. */
+  framesIdle(): Promise<void> {
+    return this.scheduler.idle();
+  }
+
+  /** Registers (or replaces) an avatar's source tri-plane and face under its content hash; returns its bytes. */
+  private async registerSender(
+    avatarHash: string,
+    source: { triplane: Triplane; sourceFace: SourceFace },
+  ): Promise<number> {
     const entry = await this.cache.put(avatarHash, source.triplane, source.sourceFace);
     this.log.info('avatar registered', { avatar: avatarHash.slice(0, 12), bytes: entry.bytes });
     return entry.bytes;
   }
 
   /** The built-in synthetic test head (a demo sender; built once, shared read-only). */
-  syntheticTriplane(): Triplane {
+  private syntheticTriplane(): Triplane {
     if (!this.syntheticHead) this.syntheticHead = createSyntheticHead();
     return this.syntheticHead;
   }
@@ -94,7 +219,7 @@ export class InferenceNode {
    * Runs `fn` once every render queued before it has finished: one render at a time uses every
    * core, and the CPU stage's output buffers are shared. Frames and preview views take turns.
    */
-  exclusiveRender<T>(fn: () => Promise<T>): Promise<T> {
+  private exclusiveRender<T>(fn: () => Promise<T>): Promise<T> {
     const run = this.renderTurn.then(fn, fn);
     this.renderTurn = run.catch(() => {});
     return run;

@@ -76,7 +76,7 @@ export async function startInferenceNode(
   );
   const { port } = await server.listen();
   // Enrollment lifts run in a worker thread: start it now, not when the first peer registers.
-  if (parts.warmLiftWorker ?? config.reenact === 'reference') node.lifts.warm();
+  if (parts.warmLiftWorker ?? config.reenact === 'reference') node.warmLifts();
   const running = server;
   return {
     node,

@@ -8,6 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createLogger } from '../src/log';
 import { CpuRenderStage } from '../src/render/cpu-render-stage';
 import { RenderPool } from '../src/render/render-pool';
+import type { SchedulerStats } from '../src/senders/latest-frame-scheduler';
 import type { PreparedTriplane, RenderedFrame, RenderRequest, RenderStage } from '../src/stages/contract';
 import { type RunningNode, startInferenceNode } from '../src/start';
 import type { Triplane } from '../src/triplane/layout';
@@ -180,16 +181,17 @@ describe('inference node API', () => {
     await c.next((m) => m.type === 'registered');
     c.sendJson({ type: 'set-view', view: { kind: 'flat', width: 32, height: 32 } });
     await c.next((m) => m.type === 'ok');
-    const before = { ...running.node.scheduler.counters };
+    const frames = () => running.node.stats().frames as SchedulerStats;
+    const before = frames();
     stage.delayMs = 150;
     for (let seq = 100; seq < 130; seq++) c.ws.send(encodeDriverFrameEnvelope('p2', driverFrame(seq)));
     c.ws.send(encodeDriverFrameEnvelope('p2', driverFrame(90))); // older than what was seen: stale
     c.sendJson({ type: 'ping' });
     await c.next((m) => m.type === 'pong');
-    await running.node.scheduler.idle();
+    await running.node.framesIdle();
     stage.delayMs = 0;
-    await waitFor(() => c.binaries.length >= running.node.scheduler.counters.rendered - before.rendered);
-    const after = running.node.scheduler.counters;
+    await waitFor(() => c.binaries.length >= frames().rendered - before.rendered);
+    const after = frames();
     const rendered = after.rendered - before.rendered;
     expect(after.received - before.received).toBe(31);
     expect(rendered).toBeLessThanOrEqual(3);
@@ -209,7 +211,7 @@ describe('inference node API', () => {
     stage.delayMs = 200;
     c.ws.send(encodeDriverFrameEnvelope('p3', driverFrame(300)));
     // The render has started with the flat view; switch to a quilt while it is in flight.
-    await waitFor(() => running.node.scheduler.counters.received > 0 && stage.rendering > 0);
+    await waitFor(() => (running.node.stats().frames as SchedulerStats).received > 0 && stage.rendering > 0);
     c.sendJson({
       type: 'set-view',
       view: { kind: 'quilt', cols: 2, rows: 2, tileWidth: 16, tileHeight: 16, viewConeDeg: 30 },

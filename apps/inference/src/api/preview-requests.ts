@@ -1,20 +1,17 @@
 import {
   type EnrollmentUpload,
+  encodeRenderedFrame,
   HolocallError,
   type InferenceNodeMessage,
   PREVIEW_DEFAULTS,
   type PreviewAvatar,
-  renderedFrameHeaderBytes,
-  writeRenderedFrameHeader,
 } from '@holocall/protocol';
-import { renderTurntable, type TurntableOptions } from '../enrollment/turntable';
+import type { TurntableOptions } from '../enrollment/turntable';
 import type { InferenceNode } from '../node';
 import { encodeImage } from './image-encode';
 
 /** Previews one connection may have running or waiting for their image at once. */
 export const MAX_PREVIEWS_PER_CONNECTION = 2;
-/** Share of a preview's progress that lifting takes when it lifts (the rest is rendering). */
-const LIFT_SHARE = 0.75;
 
 interface Preview {
   avatarHash: string;
@@ -59,7 +56,7 @@ export class PreviewRequests {
       throw new HolocallError('rate_limited', `at most ${MAX_PREVIEWS_PER_CONNECTION} previews at once`, {
         details: { requestId: msg.requestId, limit: MAX_PREVIEWS_PER_CONNECTION },
       });
-    const cacheHit = this.node.lifts.tryCached(msg.avatarHash);
+    const cacheHit = this.node.registerFromCache(msg.avatarHash);
     const preview: Preview = {
       avatarHash: msg.avatarHash,
       options: {
@@ -96,54 +93,33 @@ export class PreviewRequests {
   }
 
   private async run(requestId: string, preview: Preview, upload: EnrollmentUpload | null): Promise<void> {
-    const progress = (
-      stage: 'queued' | 'decode' | 'align' | 'lift' | 'prepare' | 'render' | 'done',
-      fraction: number,
-    ) => this.sink.send({ type: 'preview-progress', requestId, stage, fraction: Math.min(1, Math.max(0, fraction)) });
-    const stats = this.node.previews;
-    stats.started++;
     try {
-      let lifted = false;
-      let liftMs = 0;
-      let renderFrom = 0;
-      if (upload) {
-        const outcome = await this.node.lifts.lift(
-          preview.avatarHash,
-          { image: upload.image, landmarks: upload.landmarks, landmarkSpace: upload.landmarkSpace },
-          (stage, f) => {
-            if (stage !== 'done') progress(stage, f * LIFT_SHARE);
-          },
-        );
-        lifted = outcome.lifted;
-        liftMs = outcome.liftMs;
-        renderFrom = LIFT_SHARE;
-      }
       const o = preview.options;
-      progress('render', renderFrom);
-      const turntable = await renderTurntable(
-        this.node,
+      const { turntable, lifted, liftMs } = await this.node.previewAvatar(
         preview.avatarHash,
+        upload && { image: upload.image, landmarks: upload.landmarks, landmarkSpace: upload.landmarkSpace },
         { ...o, isCancelled: () => this.sink.isClosed() },
-        (done, total) => progress('render', renderFrom + ((1 - renderFrom) * done) / total),
+        (stage, fraction) => this.sink.send({ type: 'preview-progress', requestId, stage, fraction }),
       );
       const image = encodeImage(turntable.rgba, turntable.width, turntable.height, preview.format);
-      const headerBytes = renderedFrameHeaderBytes(requestId);
-      const out = new Uint8Array(headerBytes + image.length);
-      writeRenderedFrameHeader(out, {
-        peerId: requestId,
-        seq: 0,
-        captureTimeMs: 0,
-        renderMs: turntable.ms,
-        format: preview.format,
-        quality: 'high',
-        layout: 'quilt',
-        cols: o.views,
-        rows: 1,
-        width: turntable.width,
-        height: turntable.height,
-      });
-      out.set(image, headerBytes);
-      this.sink.sendBinary(out);
+      this.sink.sendBinary(
+        encodeRenderedFrame(
+          {
+            peerId: requestId,
+            seq: 0,
+            captureTimeMs: 0,
+            renderMs: turntable.ms,
+            format: preview.format,
+            quality: 'high',
+            layout: 'quilt',
+            cols: o.views,
+            rows: 1,
+            width: turntable.width,
+            height: turntable.height,
+          },
+          image,
+        ),
+      );
       this.sink.send({
         type: 'preview-done',
         requestId,
@@ -160,10 +136,7 @@ export class PreviewRequests {
         liftMs: Math.round(liftMs),
         renderMs: Math.round(turntable.ms),
       });
-      stats.completed++;
-      stats.lastMs = Math.round(turntable.ms + liftMs);
     } catch (error) {
-      stats.failed++;
       this.sink.sendError(error, 'preview-avatar', { requestId });
     } finally {
       this.running.delete(requestId);
