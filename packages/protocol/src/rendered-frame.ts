@@ -35,10 +35,11 @@ const FRAME_FIXED_BYTES = 4 + 8 + 4 + 1 + 1 + 1 + 1 + 1 + 2 + 2;
 
 /**
  * A rendered frame: header then image bytes (raw RGBA8 rows top to bottom, colour over black
- * and alpha = coverage; or a PNG / JPEG file).
+ * and alpha = coverage; or a PNG / JPEG file). The one encoder the inference node sends with:
+ * one allocation, header written in place, the image copied once after it.
  */
 export function encodeRenderedFrame(h: RenderedFrameHeader, image: Uint8Array): Uint8Array {
-  const headerBytes = 3 + h.peerId.length + FRAME_FIXED_BYTES;
+  const headerBytes = renderedFrameHeaderBytes(h.peerId);
   const out = new Uint8Array(headerBytes + image.length);
   writeRenderedFrameHeader(out, h);
   out.set(image, headerBytes);

@@ -9,7 +9,7 @@ export const DEFAULT_JPEG_QUALITY = 85;
 /**
  * Encodes an RGBA8 frame (colour over black, alpha = coverage) for the browser: raw RGBA
  * (cheapest on one machine), PNG (keeps alpha) or JPEG (smallest, alpha dropped: black
- * background). Writes into `out` after `offset` bytes of header room when it fits there.
+ * background). Raw RGBA is returned as given (the rendered-frame encoder copies it once, after its header).
  */
 export function encodeImage(
   rgba: Uint8Array,
