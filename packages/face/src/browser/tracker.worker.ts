@@ -28,8 +28,10 @@ function reply(message: TrackerResponse, transfer: Transferable[] = []): void {
 }
 
 /**
- * Model and wasm folders as absolute URLs of the page's origin. A bundler may start this worker
- * from a blob: URL, against which a path like '/vendor/tfjs/' neither fetches nor resolves.
+ * Model and wasm folders as absolute URLs of the page's origin: they name where the app serves
+ * them, not a place next to this script, which lives wherever the bundler put it (Next's
+ * Turbopack starts it through a bootstrap script under /_next/static/chunks/; other bundlers
+ * may use a blob: URL, against which a relative path does not resolve at all).
  */
 function withAbsolutePaths(options: TrackerOptions): TrackerOptions {
   return {
