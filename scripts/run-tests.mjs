@@ -15,7 +15,15 @@ const reportDir = path.join(root, '.cache', 'test-reports');
 fs.rmSync(reportDir, { recursive: true, force: true });
 fs.mkdirSync(reportDir, { recursive: true });
 
-const VITEST_WORKSPACES = ['packages/protocol', 'packages/face', 'apps/sfu', 'apps/inference', 'apps/web', 'prisma'];
+const VITEST_WORKSPACES = [
+  'packages/protocol',
+  'packages/face',
+  'packages/service',
+  'apps/sfu',
+  'apps/inference',
+  'apps/web',
+  'prisma',
+];
 const TYPECHECK_WORKSPACES = [...VITEST_WORKSPACES, 'test', 'bench', 'scripts'];
 
 const totals = { passed: 0, failed: 0, skipped: 0 };

@@ -26,6 +26,7 @@ const BUILD_INPUTS = [
   'apps/web/tsconfig.json',
   'packages/protocol/src',
   'packages/face/src',
+  'packages/service/src',
   'apps/sfu/src/tokens',
   'prisma/src',
   'prisma/schema.prisma',

@@ -1,0 +1,16 @@
+/**
+ * Service scaffolding shared by the web app, the SFU, the inference node and the migrate step
+ * (Node only). The retry policy is browser-safe and lives apart: `@holocall/service/retry`.
+ */
+export { ConfigError, type ConfigIssue, ConfigIssues } from './config-error';
+export { REPO_ROOT, resolveDataDir } from './data-dir';
+export { type Env, EnvReader, type IntOptions, type UrlOptions } from './env';
+export {
+  createLogger,
+  LOG_LEVELS,
+  type LogFields,
+  type Logger,
+  type LoggerOptions,
+  type LogLevel,
+  type LogSink,
+} from './logger';
