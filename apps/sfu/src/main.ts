@@ -1,23 +1,23 @@
-import { ConfigError, readSfuConfigFromEnv } from './config/SfuConfig';
+import { ConfigError, readSfuConfigFromEnv, type SfuConfig } from './config/SfuConfig';
+import { createSfuLogger } from './logging/Logger';
 import { startSfu } from './startSfu';
 
 /** `npm start -w @holocall/sfu`: reads the environment once, starts the SFU, stops on SIGINT/SIGTERM. */
 async function main(): Promise<void> {
-  let config: ReturnType<typeof readSfuConfigFromEnv>;
+  let config: SfuConfig;
   try {
     config = readSfuConfigFromEnv();
   } catch (error) {
     if (error instanceof ConfigError) {
-      process.stderr.write(`${error.message}\n`);
+      createSfuLogger('info').error('bad configuration', { error: error.message, variables: error.variables });
       process.exit(78); // EX_CONFIG
     }
     throw error;
   }
+  const logger = createSfuLogger(config.logLevel);
   const sfu = await startSfu(config);
   const stop = (signal: string) => {
-    process.stderr.write(
-      `${JSON.stringify({ t: new Date().toISOString(), level: 'info', msg: 'stopping', signal })}\n`,
-    );
+    logger.info('stopping', { signal });
     void sfu.close().then(() => process.exit(0));
   };
   process.once('SIGINT', () => stop('SIGINT'));
@@ -25,8 +25,6 @@ async function main(): Promise<void> {
 }
 
 void main().catch((error: unknown) => {
-  process.stderr.write(
-    `SFU failed to start: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`,
-  );
+  createSfuLogger('info').error('SFU failed to start', { error });
   process.exit(1);
 });

@@ -2,7 +2,7 @@ import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { resolveSfuConfig, type SfuConfig, type SfuOptions } from './config/SfuConfig';
 import { createHttpHandler } from './http/httpHandler';
-import { Logger } from './logging/Logger';
+import { createSfuLogger } from './logging/Logger';
 import { RoomRegistry } from './rooms/RoomRegistry';
 import { attachSignaling } from './signaling/SignalingServer';
 import { collectStats, type SfuStats } from './stats/collectStats';
@@ -26,7 +26,7 @@ export interface SfuHandle {
 /** Starts the SFU in this process: media workers, HTTP (/healthz, /stats) and socket.io signaling. */
 export async function startSfu(options: SfuOptions): Promise<SfuHandle> {
   const config = resolveSfuConfig(options);
-  const logger = new Logger(config.logLevel);
+  const logger = createSfuLogger(config.logLevel);
   const startedAt = performance.now();
   const pool = await WorkerPool.create({
     count: config.workers,

@@ -4,11 +4,12 @@ import { ConfigError, DEFAULT_SFU_PORT, readSfuConfigFromEnv } from './SfuConfig
 
 const SECRET = 'x'.repeat(32);
 
+/** Each problem as one line, `VARIABLE what is wrong`. */
 function problemsOf(env: NodeJS.ProcessEnv): string[] {
   try {
     readSfuConfigFromEnv(env);
   } catch (error) {
-    if (error instanceof ConfigError) return error.problems;
+    if (error instanceof ConfigError) return error.issues.map((issue) => `${issue.variable} ${issue.problem}`);
     throw error;
   }
   return [];

@@ -1,7 +1,7 @@
 import { isIP } from 'node:net';
 import { availableParallelism } from 'node:os';
 import { MAX_PEERS_PER_ROOM } from '@holocall/protocol';
-import { LOG_LEVELS, type LogLevel } from '../logging/Logger';
+import { ConfigIssues, type Env, EnvReader, LOG_LEVELS, type LogLevel } from '@holocall/service';
 import { MIN_ROOM_TOKEN_SECRET_BYTES } from '../tokens/roomTokens';
 
 /** Everything the SFU reads from its environment, read and checked once at start-up. */
@@ -39,17 +39,9 @@ export type WorkerLogLevel = (typeof WORKER_LOG_LEVELS)[number];
 
 export const DEFAULT_SFU_PORT = 3001;
 export const DEFAULT_ROOM_EMPTY_GRACE_MS = 10_000;
+export { ConfigError } from '@holocall/service';
+
 export const DEFAULT_CORS_ORIGINS = ['http://localhost:3000', 'http://127.0.0.1:3000'];
-
-export class ConfigError extends Error {
-  override readonly name = 'ConfigError';
-  readonly problems: string[];
-
-  constructor(problems: string[]) {
-    super(`invalid SFU configuration:\n  ${problems.join('\n  ')}`);
-    this.problems = problems;
-  }
-}
 
 export type SfuOptions = Partial<SfuConfig> & Pick<SfuConfig, 'roomTokenSecret'>;
 
@@ -73,15 +65,45 @@ export function defaultSfuConfig(): Omit<SfuConfig, 'roomTokenSecret'> {
 
 /** Fills in defaults and checks every value; throws one ConfigError naming each bad setting. */
 export function resolveSfuConfig(options: SfuOptions): SfuConfig {
+  const issues = new ConfigIssues();
+  const config = checkSfuConfig(options, issues);
+  issues.throwIfAny();
+  return config;
+}
+
+/** Reads the SFU's settings from environment variables (see SfuConfig for each name). */
+export function readSfuConfigFromEnv(env: Env = process.env): SfuConfig {
+  const read = new EnvReader(env);
+  const options: SfuOptions = {
+    port: read.int('SFU_PORT'),
+    httpHost: read.string('SFU_HTTP_HOST'),
+    listenIp: read.string('SFU_LISTEN_IP'),
+    announcedIp: read.string('SFU_ANNOUNCED_IP'),
+    rtcMinPort: read.int('SFU_RTC_MIN_PORT'),
+    rtcMaxPort: read.int('SFU_RTC_MAX_PORT'),
+    workers: read.int('SFU_WORKERS'),
+    roomTokenSecret: read.string('ROOM_TOKEN_SECRET', ''),
+    corsOrigins: read.list('SFU_CORS_ORIGIN'),
+    logLevel: read.string('SFU_LOG_LEVEL') as LogLevel | undefined,
+    workerLogLevel: read.string('SFU_WORKER_LOG_LEVEL') as WorkerLogLevel | undefined,
+    roomEmptyGraceMs: read.int('SFU_ROOM_EMPTY_GRACE_MS'),
+    maxPeersPerRoom: read.int('SFU_MAX_PEERS_PER_ROOM'),
+    statsToken: read.string('SFU_STATS_TOKEN'),
+  };
+  // Values that are not even integers are reported with the range problems, in one error.
+  const config = checkSfuConfig(options, read);
+  read.throwIfAny();
+  return config;
+}
+
+/** Defaults filled in; each bad value recorded under the variable that sets it. */
+function checkSfuConfig(options: SfuOptions, issues: ConfigIssues): SfuConfig {
   const config: SfuConfig = {
     ...defaultSfuConfig(),
     ...withoutUndefined(options),
     roomTokenSecret: options.roomTokenSecret ?? '',
   };
-  const problems: string[] = [];
-  const check = (ok: boolean, variable: string, message: string) => {
-    if (!ok) problems.push(`${variable}: ${message}`);
-  };
+  const check = issues.check.bind(issues);
   const isPort = (n: number) => Number.isInteger(n) && n >= 0 && n <= 65535;
   check(isPort(config.port), 'SFU_PORT', 'must be an integer from 0 to 65535');
   check(isIP(config.httpHost) !== 0, 'SFU_HTTP_HOST', 'must be an IP address');
@@ -123,45 +145,7 @@ export function resolveSfuConfig(options: SfuOptions): SfuConfig {
     'SFU_MAX_PEERS_PER_ROOM',
     `must be 1..${MAX_PEERS_PER_ROOM}`,
   );
-  if (problems.length > 0) throw new ConfigError(problems);
   return config;
-}
-
-/** Reads the SFU's settings from environment variables (see SfuConfig for each name). */
-export function readSfuConfigFromEnv(env: NodeJS.ProcessEnv = process.env): SfuConfig {
-  const problems: string[] = [];
-  const int = (name: string): number | undefined => {
-    const raw = env[name];
-    if (raw === undefined || raw === '') return undefined;
-    const value = Number(raw);
-    if (!Number.isInteger(value)) problems.push(`${name}: must be an integer, got "${raw}"`);
-    return value;
-  };
-  const str = (name: string): string | undefined => {
-    const raw = env[name]?.trim();
-    return raw === undefined || raw === '' ? undefined : raw;
-  };
-  const options: SfuOptions = {
-    port: int('SFU_PORT'),
-    httpHost: str('SFU_HTTP_HOST'),
-    listenIp: str('SFU_LISTEN_IP'),
-    announcedIp: str('SFU_ANNOUNCED_IP'),
-    rtcMinPort: int('SFU_RTC_MIN_PORT'),
-    rtcMaxPort: int('SFU_RTC_MAX_PORT'),
-    workers: int('SFU_WORKERS'),
-    roomTokenSecret: env.ROOM_TOKEN_SECRET ?? '',
-    corsOrigins: str('SFU_CORS_ORIGIN')
-      ?.split(',')
-      .map((origin) => origin.trim())
-      .filter(Boolean),
-    logLevel: str('SFU_LOG_LEVEL') as LogLevel | undefined,
-    workerLogLevel: str('SFU_WORKER_LOG_LEVEL') as WorkerLogLevel | undefined,
-    roomEmptyGraceMs: int('SFU_ROOM_EMPTY_GRACE_MS'),
-    maxPeersPerRoom: int('SFU_MAX_PEERS_PER_ROOM'),
-    statsToken: str('SFU_STATS_TOKEN'),
-  };
-  if (problems.length > 0) throw new ConfigError(problems);
-  return resolveSfuConfig(options);
 }
 
 function withoutUndefined<T extends object>(value: T): Partial<T> {

@@ -1,4 +1,5 @@
 import { ErrorCode, HolocallError } from '@holocall/protocol';
+import { RetryPolicy } from '@holocall/service/retry';
 import type { types } from 'mediasoup';
 import * as mediasoup from 'mediasoup';
 import { TypedEmitter } from '../events/TypedEmitter';
@@ -25,9 +26,12 @@ export interface WorkerPoolOptions {
 
 /** How long a request waits for a live worker (while a dead one is being replaced) before `unavailable`. */
 export const WORKER_WAIT_TIMEOUT_MS = 15_000;
-/** Delay before trying again when spawning a replacement fails; doubles up to the maximum. */
-export const WORKER_RESPAWN_DELAY_MS = 250;
-export const WORKER_RESPAWN_MAX_DELAY_MS = 5_000;
+/**
+ * Delays before trying again when spawning a replacement fails: doubling from 250 ms to 5 s,
+ * then every 5 s for as long as the SFU runs (a slot is never given up). No jitter: the
+ * workers are this process's own children, nobody else competes for the retry.
+ */
+export const WORKER_RESPAWN_POLICY = new RetryPolicy({ delaysMs: [250, 500, 1000, 2000, 4000, 5000] });
 
 /**
  * The media workers: one per core by default. A worker that dies is replaced in its slot
@@ -123,7 +127,7 @@ export class WorkerPool extends TypedEmitter<WorkerPoolEvents> {
   }
 
   async #replace(slot: number): Promise<void> {
-    let delay = WORKER_RESPAWN_DELAY_MS;
+    const attempts = WORKER_RESPAWN_POLICY.attempts();
     while (!this.#closed) {
       try {
         const worker = await this.#spawn(slot);
@@ -131,9 +135,13 @@ export class WorkerPool extends TypedEmitter<WorkerPoolEvents> {
         return;
       } catch (error) {
         if (this.#closed) return;
+        const delay = attempts.next();
+        if (delay === null) {
+          this.#logger.error('replacing a media worker failed; giving up on the slot', { slot, error });
+          return;
+        }
         this.#logger.error('replacing a media worker failed; trying again', { slot, error, delayMs: delay });
         await new Promise((resolve) => setTimeout(resolve, delay));
-        delay = Math.min(delay * 2, WORKER_RESPAWN_MAX_DELAY_MS);
       }
     }
   }
