@@ -1,6 +1,9 @@
 import { availableParallelism } from 'node:os';
+import { type Env, EnvReader, LOG_LEVELS, type LogLevel } from '@holocall/service';
 import { DEFAULT_MODELS_DIR } from './neural/model-store';
-import { type ExecutionProviderRequest, parseProviderRequest } from './onnx/execution-providers';
+import { EXECUTION_PROVIDERS, type ExecutionProviderRequest } from './onnx/execution-providers';
+
+export { ConfigError } from '@holocall/service';
 
 /**
  * Configuration, read and checked once at start-up from the environment. A missing or bad
@@ -20,7 +23,7 @@ export interface InferenceConfig {
    * provider), 'neural' (render.onnx of the model contract; UNTRAINED unless a trained file is
    * present); 'auto' picks onnx on a GPU, cpu otherwise.
    */
-  renderer: 'auto' | 'cpu' | 'onnx' | 'neural';
+  renderer: (typeof RENDERER_CHOICES)[number];
   /**
    * 'reference' (default: the classical reference backend, landmark-driven, no trained weights),
    * 'identity' (zero residual: heads follow pose only) or 'neural' (reenact.onnx of the model
@@ -33,83 +36,55 @@ export interface InferenceConfig {
   cacheBytes: number;
   /** Frame rate the adaptive quality level aims for. */
   targetFps: number;
+  /** INFERENCE_LOG_LEVEL. */
+  logLevel: LogLevel;
 }
 
 export const REENACT_CHOICES = ['reference', 'identity', 'neural'] as const;
 export type ReenactChoice = (typeof REENACT_CHOICES)[number];
 
-export const MIN_SECRET_LENGTH = 32;
-const LOOPBACK = new Set(['127.0.0.1', '::1', 'localhost']);
+export const RENDERER_CHOICES = ['auto', 'cpu', 'onnx', 'neural'] as const;
+export const EXECUTION_PROVIDER_CHOICES = ['auto', ...EXECUTION_PROVIDERS] as const;
 
-export class ConfigError extends Error {
-  constructor(variable: string, problem: string) {
-    super(`${variable}: ${problem}`);
-    this.name = 'ConfigError';
-  }
-}
+/** Bytes of UTF-8, as the web app, which signs page tokens with the same secret, counts them. */
+export const MIN_SECRET_BYTES = 32;
+const LOOPBACK = ['127.0.0.1', '::1', 'localhost'] as const;
 
-function int(env: NodeJS.ProcessEnv, name: string, fallback: number, min: number, max: number): number {
-  const raw = env[name];
-  if (raw === undefined || raw === '') return fallback;
-  const v = Number(raw);
-  if (!Number.isInteger(v) || v < min || v > max)
-    throw new ConfigError(name, `expected an integer in [${min}, ${max}], got ${raw}`);
-  return v;
-}
-
-export function loadConfig(env: NodeJS.ProcessEnv = process.env): InferenceConfig {
-  const host = env.INFERENCE_HOST || '127.0.0.1';
-  if (!LOOPBACK.has(host))
-    throw new ConfigError('INFERENCE_HOST', `must be a loopback address (127.0.0.1, ::1), got ${host}`);
-  const origins = (env.INFERENCE_ALLOWED_ORIGINS ?? '')
-    .split(',')
-    .map((s) => s.trim())
-    .filter(Boolean);
-  if (origins.length === 0)
-    throw new ConfigError('INFERENCE_ALLOWED_ORIGINS', 'required: comma-separated web app origins');
-  for (const o of origins) {
-    let url: URL;
-    try {
-      url = new URL(o);
-    } catch {
-      throw new ConfigError('INFERENCE_ALLOWED_ORIGINS', `not an origin: ${o}`);
-    }
-    if (url.origin !== o)
-      throw new ConfigError('INFERENCE_ALLOWED_ORIGINS', `write origins as scheme://host[:port], got ${o}`);
+/** Reads and checks every variable; throws one ConfigError naming each bad one. */
+export function loadConfig(env: Env = process.env): InferenceConfig {
+  const read = new EnvReader(env);
+  const host = read.oneOf('INFERENCE_HOST', LOOPBACK, '127.0.0.1');
+  const allowedOrigins = read.origins('INFERENCE_ALLOWED_ORIGINS');
+  if (read.string('INFERENCE_ALLOWED_ORIGINS') === undefined) {
+    read.add('INFERENCE_ALLOWED_ORIGINS', 'is not set: the web app origins allowed to connect, comma-separated');
   }
-  const secret = env.INFERENCE_SECRET ?? '';
-  if (secret.length < MIN_SECRET_LENGTH) {
-    throw new ConfigError(
-      'INFERENCE_SECRET',
-      `required, at least ${MIN_SECRET_LENGTH} characters (shared with the web app)`,
-    );
-  }
-  let executionProvider: ExecutionProviderRequest;
-  try {
-    executionProvider = parseProviderRequest(env.INFERENCE_EP);
-  } catch (e) {
-    throw new ConfigError('INFERENCE_EP', (e as Error).message);
-  }
-  const renderer = env.INFERENCE_RENDERER || 'auto';
-  if (renderer !== 'auto' && renderer !== 'cpu' && renderer !== 'onnx' && renderer !== 'neural') {
-    throw new ConfigError('INFERENCE_RENDERER', `expected auto, cpu, onnx or neural, got ${renderer}`);
-  }
-  // No trained weights exist, so the classical reference backend is the default.
-  const reenact = (env.INFERENCE_REENACT || 'reference') as ReenactChoice;
-  if (!REENACT_CHOICES.includes(reenact)) {
-    throw new ConfigError('INFERENCE_REENACT', `expected ${REENACT_CHOICES.join(', ')}, got ${reenact}`);
-  }
-  return {
+  const config: InferenceConfig = {
     host,
-    port: int(env, 'INFERENCE_PORT', 8790, 1, 65535),
-    allowedOrigins: origins,
-    secret,
-    executionProvider,
-    renderer,
-    reenact,
-    modelsDir: env.INFERENCE_MODELS_DIR || DEFAULT_MODELS_DIR,
-    renderThreads: int(env, 'INFERENCE_THREADS', availableParallelism(), 0, 64),
-    cacheBytes: int(env, 'INFERENCE_CACHE_MB', 512, 64, 1 << 20) * 1024 * 1024,
-    targetFps: int(env, 'INFERENCE_TARGET_FPS', 30, 5, 120),
+    port: read.port('INFERENCE_PORT', 8790),
+    allowedOrigins: allowedOrigins ?? [],
+    secret: read.secret('INFERENCE_SECRET', MIN_SECRET_BYTES),
+    executionProvider: read.oneOf('INFERENCE_EP', EXECUTION_PROVIDER_CHOICES, 'auto'),
+    renderer: read.oneOf('INFERENCE_RENDERER', RENDERER_CHOICES, 'auto'),
+    // No trained weights exist, so the classical reference backend is the default.
+    reenact: read.oneOf('INFERENCE_REENACT', REENACT_CHOICES, 'reference'),
+    modelsDir: read.string('INFERENCE_MODELS_DIR', DEFAULT_MODELS_DIR),
+    renderThreads: read.int('INFERENCE_THREADS', availableParallelism(), { min: 0, max: 64 }),
+    cacheBytes: read.int('INFERENCE_CACHE_MB', 512, { min: 64, max: 1 << 20 }) * 1024 * 1024,
+    targetFps: read.int('INFERENCE_TARGET_FPS', 30, { min: 5, max: 120 }),
+    logLevel: logLevelFrom(read),
   };
+  read.throwIfAny();
+  return config;
+}
+
+/**
+ * INFERENCE_LOG_LEVEL on its own, for the logger made before the rest is read: a bad value
+ * gives `info` here, and loadConfig() stops start-up naming it.
+ */
+export function logLevelFromEnv(env: Env = process.env): LogLevel {
+  return logLevelFrom(new EnvReader(env));
+}
+
+function logLevelFrom(read: EnvReader): LogLevel {
+  return read.oneOf('INFERENCE_LOG_LEVEL', LOG_LEVELS, 'info');
 }

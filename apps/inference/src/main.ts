@@ -1,19 +1,20 @@
-import { ConfigError, loadConfig } from './config';
-import { logger } from './log';
+import { ConfigError, type InferenceConfig, loadConfig } from './config';
+import { createLogger, logger as startupLogger } from './log';
 import { startInferenceNode } from './start';
 
 /** The inference node process: `npm start -w @holocall/inference` (see README.md for the environment). */
 async function main(): Promise<void> {
-  let config: ReturnType<typeof loadConfig>;
+  let config: InferenceConfig;
   try {
     config = loadConfig();
   } catch (error) {
     if (error instanceof ConfigError) {
-      logger.error('bad configuration', { error: error.message });
-      process.exit(2);
+      startupLogger.error('bad configuration', { error: error.message, variables: error.variables });
+      process.exit(78); // EX_CONFIG
     }
     throw error;
   }
+  const logger = createLogger({}, config.logLevel);
   const running = await startInferenceNode(config, logger);
   let stopping = false;
   const stop = async (signal: string) => {
@@ -28,6 +29,8 @@ async function main(): Promise<void> {
 }
 
 main().catch((error) => {
-  logger.error('inference node failed to start', { error: error instanceof Error ? error.message : String(error) });
+  startupLogger.error('inference node failed to start', {
+    error: error instanceof Error ? error.message : String(error),
+  });
   process.exit(1);
 });

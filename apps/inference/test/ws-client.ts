@@ -31,6 +31,7 @@ export function testConfig(overrides: Partial<InferenceConfig> = {}): InferenceC
     renderThreads: 0,
     cacheBytes: 256 * 1024 * 1024,
     targetFps: 30,
+    logLevel: 'silent',
     ...overrides,
   };
 }

@@ -1,4 +1,5 @@
 import { Worker } from 'node:worker_threads';
+import { RetryPolicy } from '@holocall/service/retry';
 import { MarchKernel } from './march-kernel';
 import type { Occupancy } from './occupancy';
 import type { RenderAsset } from './render-asset';
@@ -28,6 +29,12 @@ export interface JobResult {
 /** Respawns allowed within RESPAWN_WINDOW_MS; a worker dying more often than that leaves the pool failed. */
 export const MAX_RESPAWNS_PER_WINDOW = 5;
 export const RESPAWN_WINDOW_MS = 60_000;
+/**
+ * A dead render worker is replaced at once (a job is waiting for it); the attempt is the
+ * number of respawns within the last RESPAWN_WINDOW_MS, and the policy gives up past
+ * MAX_RESPAWNS_PER_WINDOW.
+ */
+export const RENDER_RESPAWN_POLICY = new RetryPolicy({ delaysMs: [0], maxAttempts: MAX_RESPAWNS_PER_WINDOW });
 
 function spawnWorker(): Promise<Worker> {
   const w = new Worker(new URL('./render-worker-entry.mjs', import.meta.url));
@@ -124,13 +131,15 @@ export class RenderPool {
     }
     const now = Date.now();
     while (this.respawnTimes.length > 0 && now - this.respawnTimes[0]! > RESPAWN_WINDOW_MS) this.respawnTimes.shift();
-    if (this.respawnTimes.length >= MAX_RESPAWNS_PER_WINDOW) {
+    const delay = RENDER_RESPAWN_POLICY.nextDelay(this.respawnTimes.length);
+    if (delay === null) {
       this.fail(new Error(`render workers died ${MAX_RESPAWNS_PER_WINDOW} times within ${RESPAWN_WINDOW_MS} ms`));
       return;
     }
     this.respawnTimes.push(now);
     const previous = this.respawning ?? Promise.resolve();
     this.respawning = previous
+      .then(() => (delay > 0 ? new Promise((resolve) => setTimeout(resolve, delay)) : undefined))
       .then(() => spawnWorker())
       .then(
         (w) => {
