@@ -1,5 +1,5 @@
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { type Env, EnvReader, REPO_ROOT, resolveDataDir } from '@holocall/service';
 
 /**
  * Where the data lives. The embedded default needs nothing installed: PGlite (Postgres
@@ -11,26 +11,23 @@ export type DatabaseConfig =
   | { kind: 'pglite' /** A directory, or `memory://` for a throwaway in-memory database. */; dataDir: string }
   | { kind: 'postgres'; url: string };
 
-const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
-
-export function defaultDataDir(): string {
-  return process.env.HOLOCALL_DATA_DIR || path.join(repoRoot, 'data');
-}
-
-/** Reads DATABASE_URL / HOLOCALL_DATA_DIR once; a bad value stops start-up with its name. */
-export function databaseConfigFromEnv(env: NodeJS.ProcessEnv = process.env): DatabaseConfig {
-  const url = env.DATABASE_URL?.trim();
-  if (url) {
-    if (!/^postgres(ql)?:\/\//.test(url)) {
-      throw new Error(
-        'DATABASE_URL must be a postgres:// or postgresql:// URL (leave it unset for the embedded database)',
-      );
-    }
-    return { kind: 'postgres', url };
-  }
-  const dataDir = env.HOLOCALL_DATA_DIR || path.join(repoRoot, 'data');
+/** DATABASE_URL, else the embedded PGlite under `dataDir`; a bad URL is recorded on `read` under its name. */
+export function readDatabaseConfig(read: EnvReader, dataDir: string): DatabaseConfig {
+  const url = read.url('DATABASE_URL', {
+    protocols: ['postgres:', 'postgresql:'],
+    hint: '(leave it unset for the embedded database)',
+  });
+  if (url) return { kind: 'postgres', url };
   return { kind: 'pglite', dataDir: path.join(dataDir, 'pglite') };
 }
 
+/** Reads DATABASE_URL / HOLOCALL_DATA_DIR once; a bad value throws a ConfigError that names it. */
+export function databaseConfigFromEnv(env: Env = process.env): DatabaseConfig {
+  const read = new EnvReader(env);
+  const config = readDatabaseConfig(read, resolveDataDir(env));
+  read.throwIfAny();
+  return config;
+}
+
 /** The migrations that ship with the product. */
-export const MIGRATIONS_DIR = path.join(repoRoot, 'prisma', 'migrations');
+export const MIGRATIONS_DIR = path.join(REPO_ROOT, 'prisma', 'migrations');

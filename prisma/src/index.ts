@@ -3,7 +3,7 @@ export { Prisma, PrismaClient } from '../generated/client';
 export type { Database, OpenOptions } from './client';
 export { openDatabase } from './client';
 export type { DatabaseConfig } from './config';
-export { databaseConfigFromEnv, defaultDataDir, MIGRATIONS_DIR } from './config';
+export { databaseConfigFromEnv, MIGRATIONS_DIR, readDatabaseConfig } from './config';
 export type { MigrateResult, Migration } from './migrate';
 export { checksumOf, MIGRATIONS_TABLE, MigrationError, migrate, readMigrations } from './migrate';
 export type { SqlConnection } from './sql-connection';

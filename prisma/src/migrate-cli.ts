@@ -3,12 +3,13 @@
  * (DATABASE_URL, else the embedded PGlite under HOLOCALL_DATA_DIR) and exits. The web app's
  * serve script runs this before `next start`.
  */
+import { createLogger } from '@holocall/service';
 import { databaseConfigFromEnv, MIGRATIONS_DIR } from './config';
 import { migrate, readMigrations } from './migrate';
 import { openSqlConnection } from './sql-connection';
 
-const log = (msg: string, fields: Record<string, unknown> = {}) =>
-  console.log(JSON.stringify({ level: 'info', component: 'migrate', msg, ...fields }));
+const logger = createLogger({ service: 'migrate', level: 'info' });
+const log = logger.info;
 
 async function main(): Promise<void> {
   const config = databaseConfigFromEnv();
@@ -26,6 +27,6 @@ async function main(): Promise<void> {
 }
 
 main().catch((error: Error) => {
-  console.error(JSON.stringify({ level: 'error', component: 'migrate', msg: error.message }));
+  logger.error(error.message);
   process.exit(1);
 });
