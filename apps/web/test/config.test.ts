@@ -20,7 +20,7 @@ describe('configuration, read once and checked', () => {
   });
 
   it.each(['SESSION_SECRET', 'ROOM_TOKEN_SECRET', 'INFERENCE_SECRET'])('stops without %s, naming it', (name) => {
-    expect(() => readConfig({ ...ok, [name]: '' })).toThrow(new ConfigError(`${name} is not set`));
+    expect(() => readConfig({ ...ok, [name]: '' })).toThrow(new ConfigError({ variable: name, problem: 'is not set' }));
   });
 
   it('stops on a short secret, a bad port, a bad database URL or SFU URL, naming each', () => {
@@ -29,5 +29,30 @@ describe('configuration, read once and checked', () => {
     expect(() => readConfig({ ...ok, INFERENCE_PORT: 'x' })).toThrow(/INFERENCE_PORT/);
     expect(() => readConfig({ ...ok, DATABASE_URL: 'mysql://x' })).toThrow(/DATABASE_URL/);
     expect(() => readConfig({ ...ok, SFU_PUBLIC_URL: 'ftp://x' })).toThrow(/SFU_PUBLIC_URL/);
+    expect(() => readConfig({ ...ok, WEB_ORIGIN: 'https://holocall.example/app' })).toThrow(/WEB_ORIGIN/);
+    expect(() => readConfig({ ...ok, LOG_LEVEL: 'loud' })).toThrow(/LOG_LEVEL/);
+  });
+
+  it('names every bad variable at once', () => {
+    let error: unknown;
+    try {
+      readConfig({ ...ok, SESSION_SECRET: '', SFU_PORT: '0', DATABASE_URL: 'mysql://x' });
+    } catch (e) {
+      error = e;
+    }
+    expect(error).toBeInstanceOf(ConfigError);
+    expect([...(error as ConfigError).variables].sort()).toEqual(['DATABASE_URL', 'SESSION_SECRET', 'SFU_PORT']);
+    expect((error as ConfigError).message).toMatch(/^invalid configuration:\n {2}SESSION_SECRET is not set\n/);
+  });
+
+  it('reads WEB_ORIGIN (https makes cookies Secure), the data dir and the log level', () => {
+    const config = readConfig({ ...ok, WEB_ORIGIN: 'https://holocall.example/', LOG_LEVEL: 'warn' });
+    expect(config).toMatchObject({
+      webOrigin: 'https://holocall.example',
+      secureCookies: true,
+      dataDir: '/tmp/holocall-config-test',
+      logLevel: 'warn',
+    });
+    expect(readConfig(ok)).toMatchObject({ webOrigin: null, secureCookies: false, logLevel: 'info' });
   });
 });

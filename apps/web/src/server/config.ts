@@ -1,5 +1,7 @@
-import path from 'node:path';
-import { type DatabaseConfig, databaseConfigFromEnv, defaultDataDir } from '@holocall/db';
+import { type DatabaseConfig, readDatabaseConfig } from '@holocall/db';
+import { type Env, EnvReader, LOG_LEVELS, type LogLevel, resolveDataDir } from '@holocall/service';
+
+export { ConfigError } from '@holocall/service';
 
 /**
  * The web app's configuration, read from the environment once and checked: a missing or bad
@@ -17,60 +19,54 @@ export interface WebConfig {
   sfuPort: number;
   /** The local inference node's port on the viewer's own machine (127.0.0.1). */
   inferencePort: number;
+  /** WEB_ORIGIN, the origin links are made with (behind a proxy); null: each request's own. */
+  webOrigin: string | null;
   /** Cookies get `Secure` when the app is served over https. */
   secureCookies: boolean;
+  /** LOG_LEVEL. */
+  logLevel: LogLevel;
 }
 
 /** HS256 keys shorter than the hash are weak; jose accepts them, we do not. */
 export const MIN_SECRET_BYTES = 32;
 
-export class ConfigError extends Error {
-  override readonly name = 'ConfigError';
-}
-
-export function requireEnv(env: NodeJS.ProcessEnv, name: string): string {
-  const value = env[name]?.trim();
-  if (!value) throw new ConfigError(`${name} is not set`);
-  return value;
-}
-
-function requireSecret(env: NodeJS.ProcessEnv, name: string): string {
-  const value = requireEnv(env, name);
-  if (Buffer.byteLength(value) < MIN_SECRET_BYTES) {
-    throw new ConfigError(`${name} must be at least ${MIN_SECRET_BYTES} bytes long`);
-  }
-  return value;
-}
-
-function port(env: NodeJS.ProcessEnv, name: string, fallback: number): number {
-  const raw = env[name]?.trim();
-  if (!raw) return fallback;
-  const value = Number(raw);
-  if (!Number.isInteger(value) || value < 1 || value > 65535) throw new ConfigError(`${name} must be a port number`);
-  return value;
-}
-
-export function readConfig(env: NodeJS.ProcessEnv = process.env): WebConfig {
-  const sfuPublicUrl = env.SFU_PUBLIC_URL?.trim() || null;
-  if (sfuPublicUrl && !/^https?:\/\//.test(sfuPublicUrl))
-    throw new ConfigError('SFU_PUBLIC_URL must be an http(s) URL');
-  let database: DatabaseConfig;
-  try {
-    database = databaseConfigFromEnv(env);
-  } catch (error) {
-    throw new ConfigError((error as Error).message);
-  }
-  return {
-    sessionSecret: requireSecret(env, 'SESSION_SECRET'),
-    roomTokenSecret: requireSecret(env, 'ROOM_TOKEN_SECRET'),
-    inferenceSecret: requireSecret(env, 'INFERENCE_SECRET'),
-    dataDir: path.resolve(env.HOLOCALL_DATA_DIR?.trim() || defaultDataDir()),
-    database,
-    sfuPublicUrl,
-    sfuPort: port(env, 'SFU_PORT', 3001),
-    inferencePort: port(env, 'INFERENCE_PORT', 3002),
-    secureCookies: (env.WEB_ORIGIN ?? '').startsWith('https://'),
+/** Reads and checks every variable; throws one ConfigError naming each bad one. */
+export function readConfig(env: Env = process.env): WebConfig {
+  const read = new EnvReader(env);
+  const dataDir = resolveDataDir(env);
+  const webOrigin = read.url('WEB_ORIGIN', { protocols: ['http:', 'https:'], originOnly: true }) ?? null;
+  const config: WebConfig = {
+    sessionSecret: read.secret('SESSION_SECRET', MIN_SECRET_BYTES),
+    roomTokenSecret: read.secret('ROOM_TOKEN_SECRET', MIN_SECRET_BYTES),
+    inferenceSecret: read.secret('INFERENCE_SECRET', MIN_SECRET_BYTES),
+    dataDir,
+    database: readDatabaseConfig(read, dataDir),
+    sfuPublicUrl: read.url('SFU_PUBLIC_URL', { protocols: ['http:', 'https:'] }) ?? null,
+    sfuPort: read.port('SFU_PORT', 3001),
+    inferencePort: read.port('INFERENCE_PORT', 3002),
+    webOrigin,
+    secureCookies: webOrigin?.startsWith('https://') ?? false,
+    logLevel: logLevelFrom(read),
   };
+  read.throwIfAny();
+  return config;
+}
+
+/**
+ * LOG_LEVEL on its own, for the logger, which exists before the rest is read (and reports a
+ * configuration that fails): a bad value gives `info` here, and readConfig() names it.
+ */
+export function logLevelFromEnv(env: Env = process.env): LogLevel {
+  return logLevelFrom(new EnvReader(env));
+}
+
+function logLevelFrom(read: EnvReader): LogLevel {
+  return read.oneOf('LOG_LEVEL', LOG_LEVELS, 'info');
+}
+
+/** `next build` evaluates the server modules too; it needs no secrets and must not open the database. */
+export function isBuildPhase(env: Env = process.env): boolean {
+  return env.NEXT_PHASE === 'phase-production-build';
 }
 
 let cached: WebConfig | undefined;

@@ -1,4 +1,4 @@
-import { ConfigError, loadConfig } from './config';
+import { ConfigError, isBuildPhase, loadConfig } from './config';
 import { database } from './db';
 import { logger } from './logger';
 
@@ -8,12 +8,12 @@ import { logger } from './logger';
  * `next build` loads this too; the build needs no secrets and must not open the database.
  */
 async function startup(): Promise<void> {
-  if (process.env.NEXT_PHASE === 'phase-production-build') return;
+  if (isBuildPhase()) return;
   try {
     loadConfig();
   } catch (error) {
     if (error instanceof ConfigError) {
-      logger.error(`configuration: ${error.message}`);
+      logger.error('bad configuration', { error: error.message, variables: error.variables });
       process.exit(78); // EX_CONFIG
     }
     throw error;

@@ -10,6 +10,7 @@ import {
   SignalingResponses,
   type WireError,
 } from '@holocall/protocol';
+import { RECONNECT_POLICY } from '@holocall/service/retry';
 import { io, type Socket } from 'socket.io-client';
 
 export const SIGNALING_TIMEOUT_MS = 10_000;
@@ -25,19 +26,23 @@ export class SignalingError extends Error {
  * The browser side of the SFU's signaling: typed requests answered by acknowledgements,
  * validated with the protocol's response schemas; notifications validated before dispatch
  * (an unknown one is counted and dropped, never thrown through).
+ *
+ * A lost or failed connection is retried on RECONNECT_POLICY (socket.io's own reconnection is
+ * off, so one policy paces every reconnect in the product). As with socket.io's, a socket the
+ * server disconnected or refused (`socket.active` false) is not retried, nor one closed here.
  */
 export class SignalingClient {
   readonly socket: Socket;
   private listeners = new Set<(n: SignalingNotification) => void>();
+  private readonly retries = RECONNECT_POLICY.attempts();
+  private retryTimer: ReturnType<typeof setTimeout> | null = null;
   rejectedNotifications = 0;
 
   constructor(url: string) {
-    this.socket = io(url, {
-      transports: ['websocket'],
-      reconnection: true,
-      reconnectionDelay: 500,
-      reconnectionDelayMax: 5000,
-    });
+    this.socket = io(url, { transports: ['websocket'], reconnection: false });
+    this.socket.on('connect', () => this.retries.reset());
+    this.socket.on('disconnect', () => this.scheduleReconnect());
+    this.socket.on('connect_error', () => this.scheduleReconnect());
     this.socket.on(SIGNALING_NOTIFICATION_EVENT, (raw: unknown) => {
       const parsed = SignalingNotification.safeParse(raw);
       if (!parsed.success) {
@@ -46,6 +51,16 @@ export class SignalingClient {
       }
       for (const listener of this.listeners) listener(parsed.data);
     });
+  }
+
+  private scheduleReconnect(): void {
+    if (!this.socket.active || this.retryTimer !== null) return;
+    const delay = this.retries.next();
+    if (delay === null) return;
+    this.retryTimer = setTimeout(() => {
+      this.retryTimer = null;
+      if (this.socket.active && !this.socket.connected) this.socket.connect();
+    }, delay);
   }
 
   onNotification(listener: (n: SignalingNotification) => void): () => void {
@@ -67,6 +82,8 @@ export class SignalingClient {
   }
 
   close(): void {
+    if (this.retryTimer !== null) clearTimeout(this.retryTimer);
+    this.retryTimer = null;
     this.listeners.clear();
     this.socket.close();
   }

@@ -7,6 +7,7 @@ import {
   InferenceNodeMessage,
   type ViewSpec,
 } from '@holocall/protocol';
+import { RECONNECT_POLICY } from '@holocall/service/retry';
 import type {
   EnrollmentSource,
   InferenceCallbacks,
@@ -21,8 +22,6 @@ import type {
  * content hash, so the node's cache never confuses the stand-in with anyone's avatar.
  */
 export const SYNTHETIC_AVATAR_HASH = '5717e7c0de5717e7c0de';
-/** Reconnect delays (jittered by up to half) after the node goes away; the last repeats. */
-export const RECONNECT_DELAYS_MS = [500, 1000, 2000, 5000];
 /** Driver frames are dropped, not queued, while this much is still waiting in the socket. */
 export const MAX_QUEUED_FRAME_BYTES = 64 * 1024;
 
@@ -52,7 +51,7 @@ export function openNodeSocket(
 ): NodeSocket {
   let socket: WebSocket | null = null;
   let closed = false;
-  let attempt = 0;
+  const retries = RECONNECT_POLICY.attempts();
   let everReady = false;
 
   function open(): void {
@@ -81,7 +80,7 @@ export function openNodeSocket(
       }
       if (!parsed.success) return;
       if (parsed.data.type === 'welcome') {
-        attempt = 0;
+        retries.reset();
         everReady = true;
         const n = parsed.data.node;
         handlers.onStatus('ready', {
@@ -101,10 +100,9 @@ export function openNodeSocket(
   }
 
   function scheduleReconnect(): void {
-    handlers.onStatus(everReady ? 'reconnecting' : 'unavailable', null);
-    const base = RECONNECT_DELAYS_MS[Math.min(attempt, RECONNECT_DELAYS_MS.length - 1)]!;
-    attempt++;
-    setTimeout(open, base + Math.random() * base * 0.5);
+    const delay = retries.next();
+    handlers.onStatus(everReady && delay !== null ? 'reconnecting' : 'unavailable', null);
+    if (delay !== null) setTimeout(open, delay);
   }
 
   open();

@@ -1,4 +1,5 @@
 import { ErrorCode, HolocallError } from '@holocall/protocol';
+import { loadConfig } from '../config';
 
 /**
  * Refuses state-changing requests made by another site. The session cookie is SameSite=Lax,
@@ -26,10 +27,9 @@ function refused(): HolocallError {
   return new HolocallError(ErrorCode.OriginRefused, 'requests from other sites are refused');
 }
 
-/** The origin links are made with: WEB_ORIGIN when set (behind a proxy), else the request's own. */
-export function publicOrigin(request: Request): string {
-  const configured = process.env.WEB_ORIGIN?.trim();
-  if (configured) return configured.replace(/\/+$/, '');
+/** The origin links are made with: WEB_ORIGIN when set (behind a proxy, read by the config), else the request's own. */
+export function publicOrigin(request: Request, configured: string | null = loadConfig().webOrigin): string {
+  if (configured) return configured;
   const host = request.headers.get('x-forwarded-host') ?? request.headers.get('host');
   const url = new URL(request.url);
   return host ? `${url.protocol}//${host}` : url.origin;
