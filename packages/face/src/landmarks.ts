@@ -7,10 +7,11 @@
  * Storage: one flat Float64Array, point i at [3i, 3i+1, 3i+2]. In image terms these are
  * OpenCV camera axes (x right, y down, z forward).
  */
-import { HolocallError } from '@holocall/protocol';
+import { HolocallError, LANDMARK_COUNT } from '@holocall/protocol';
 
+/** Points of the whole topology (468 mesh + 10 iris): the protocol's, which enrollment checks. */
+export { LANDMARK_COUNT };
 export const MESH_LANDMARK_COUNT = 468;
-export const LANDMARK_COUNT = 478;
 
 /** Flat [x0, y0, z0, x1, ...], LANDMARK_COUNT points. */
 export type Landmarks = Float64Array;
