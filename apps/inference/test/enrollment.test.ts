@@ -7,7 +7,7 @@ import {
   encodeDriverFrame,
   encodeDriverFrameEnvelope,
   encodeEnrollmentEnvelope,
-  MAX_ENROLLMENT_IMAGE_BYTES,
+  MAX_PHOTO_BYTES,
 } from '@holocall/protocol';
 import { PNG } from 'pngjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -155,18 +155,14 @@ describe('enrollment through the inference node API (reference backend)', () => 
     new DataView(png6000.buffer).setUint32(16, 6000);
     new DataView(png6000.buffer).setUint32(20, 6000);
     const oversized = upload({ id: 'dave', avatarHash: H3 });
-    new DataView(oversized.buffer).setUint32(
-      oversized.length - photoBytes.length - 4,
-      MAX_ENROLLMENT_IMAGE_BYTES + 1,
-      true,
-    );
-    const cases: [Uint8Array, string, string | undefined][] = [
+    new DataView(oversized.buffer).setUint32(oversized.length - photoBytes.length - 4, MAX_PHOTO_BYTES + 1, true);
+    const cases: [Uint8Array, string, string][] = [
       [
         upload({ id: 'dave', avatarHash: H3, image: Uint8Array.from({ length: 4096 }, (_, i) => i * 7) }),
         'unsupported_media',
-        undefined,
+        'unsupported_type',
       ],
-      [upload({ id: 'dave', avatarHash: H3, image: photoBytes.slice(0, 4000) }), 'bad_request', 'undecodable'],
+      [upload({ id: 'dave', avatarHash: H3, image: photoBytes.slice(0, 4000) }), 'bad_request', 'photo_undecodable'],
       [
         upload({ id: 'dave', avatarHash: H3, landmarks: landmarks.subarray(0, 468 * 3) }),
         'bad_request',
@@ -175,16 +171,16 @@ describe('enrollment through the inference node API (reference backend)', () => 
       [
         upload({ id: 'dave', avatarHash: H3, landmarkSpace: { width: 512, height: 300 } }),
         'bad_request',
-        'landmark_space',
+        'landmark_aspect',
       ],
-      [upload({ id: 'dave', avatarHash: H3, image: png6000 }), 'too_large', undefined],
-      [oversized, 'too_large', undefined],
+      [upload({ id: 'dave', avatarHash: H3, image: png6000 }), 'too_large', 'photo_too_many_pixels'],
+      [oversized, 'too_large', 'photo_too_large'],
     ];
     for (const [bytes, code, reason] of cases) {
       c.ws.send(bytes);
       const err = await c.next(of('error'), LIFT_TIMEOUT_MS);
       expect(err.code, `${code} ${reason}`).toBe(code);
-      if (reason) expect((err.details as { reason: string }).reason).toBe(reason);
+      expect((err.details as { reason: string }).reason).toBe(reason);
     }
     // Envelopes nobody asked for.
     c.ws.send(upload({ id: 'nobody', avatarHash: H3 }));

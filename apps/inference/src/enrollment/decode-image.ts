@@ -1,22 +1,22 @@
 import type { RgbaImage } from '@holocall/face';
-import { HolocallError, MAX_ENROLLMENT_IMAGE_PIXELS } from '@holocall/protocol';
+import { checkEnrollmentImage, type ImageHeader, MAX_PHOTO_PIXELS, refuseEnrollment } from '@holocall/protocol';
 import jpeg from 'jpeg-js';
 import { PNG } from 'pngjs';
 import { applyOrientation } from './exif-orientation';
-import { type ImageHeader, readImageHeader } from './image-header';
 
 /** jpeg-js refuses to allocate more than this while decoding (a 25 MP photo needs about 100 MiB of RGBA). */
 const JPEG_MAX_MEMORY_MB = 512;
 
 /**
  * Decodes an enrollment image (PNG or JPEG) to RGBA8 as displayed (EXIF orientation applied),
- * after its header passed every limit. A file that does not decode is a typed bad_request.
+ * after its header passed every limit (the protocol's checkEnrollmentImage, also the web app's).
+ * A file that does not decode is refused as photo_undecodable (bad_request).
  * CPU work (tens of ms for a crop, seconds for a 25 MP photo): the node runs it in the lift worker.
  */
-export function decodeEnrollmentImage(bytes: Uint8Array, header: ImageHeader = readImageHeader(bytes)): RgbaImage {
+export function decodeEnrollmentImage(bytes: Uint8Array, header: ImageHeader = checkEnrollmentImage(bytes)): RgbaImage {
   let img: RgbaImage;
   try {
-    if (header.type === 'png') {
+    if (header.type === 'image/png') {
       const png = PNG.sync.read(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength));
       img = {
         width: png.width,
@@ -27,7 +27,7 @@ export function decodeEnrollmentImage(bytes: Uint8Array, header: ImageHeader = r
       const decoded = jpeg.decode(bytes, {
         useTArray: true,
         formatAsRGBA: true,
-        maxResolutionInMP: Math.ceil(MAX_ENROLLMENT_IMAGE_PIXELS / 1e6),
+        maxResolutionInMP: Math.ceil(MAX_PHOTO_PIXELS / 1e6),
         maxMemoryUsageInMB: JPEG_MAX_MEMORY_MB,
       });
       img = {
@@ -37,18 +37,16 @@ export function decodeEnrollmentImage(bytes: Uint8Array, header: ImageHeader = r
       };
     }
   } catch (error) {
-    throw new HolocallError('bad_request', `enrollment image does not decode as ${header.type}`, {
-      details: { reason: 'undecodable', type: header.type },
-      cause: error,
-    });
+    throw refuseEnrollment(
+      'photo_undecodable',
+      `enrollment image does not decode as ${header.type}`,
+      { type: header.type },
+      error,
+    );
   }
-  if (
-    img.width !== header.storedWidth ||
-    img.height !== header.storedHeight ||
-    img.data.length !== img.width * img.height * 4
-  ) {
-    throw HolocallError.badRequest('enrollment image decodes to another size than its header says', {
-      reason: 'undecodable',
+  if (img.width !== header.width || img.height !== header.height || img.data.length !== img.width * img.height * 4) {
+    throw refuseEnrollment('photo_undecodable', 'enrollment image decodes to another size than its header says', {
+      type: header.type,
     });
   }
   return applyOrientation(img, header.orientation);
