@@ -1,6 +1,17 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import { GIF_BYTES, jpegHeader, pngHeader } from '@holocall/protocol/test-support/images';
+import {
+  CROP_SIDE,
+  MAX_CROP_BYTES,
+  MAX_ENROLL_BODY_BYTES,
+  MAX_LANDMARK_DEPTH_RATIO,
+  MAX_PHOTO_BYTES,
+  MAX_PHOTO_PIXELS,
+  MAX_PHOTO_SIDE,
+  MIN_FACE_SIDE,
+  MIN_PHOTO_SIDE,
+} from '@holocall/protocol';
+import { GIF_BYTES, jpegHeader, pngHeader, webpVp8xHeader } from '@holocall/protocol/test-support/images';
 import { describe, expect, it } from 'vitest';
 import { POST as enrollRoute, GET as myAvatar } from '../src/app/api/avatar/route';
 import { GET as avatarCrop } from '../src/app/api/avatars/[id]/crop/route';
@@ -10,16 +21,6 @@ import { POST as join } from '../src/app/api/rooms/[slug]/join/route';
 import { POST as createRoom } from '../src/app/api/rooms/route';
 import { POST as signInRoute } from '../src/app/api/session/route';
 import { contentHash, contentPath } from '../src/server/enrollment/content-store';
-import {
-  CROP_SIDE,
-  MAX_CROP_BYTES,
-  MAX_ENROLL_BODY_BYTES,
-  MAX_PHOTO_BYTES,
-  MAX_PHOTO_PIXELS,
-  MAX_PHOTO_SIDE,
-  MIN_FACE_SIDE,
-  MIN_PHOTO_SIDE,
-} from '../src/server/enrollment/limits';
 import { call, signIn, useTestApp } from './support/app';
 import { syntheticLandmarks } from './support/landmarks';
 
@@ -142,7 +143,30 @@ describe('enrollment: what you may not upload', () => {
       const res = await enroll(cookie, { photo, filename: 'face.jpg' });
       expect(res.status).toBe(415);
       expect(res.body.error.code).toBe('unsupported_media');
+      expect(res.body.error.details.reason).toBe('unsupported_type');
     }
+  });
+
+  it('may not upload a WebP: the inference nodes that lift it for a call do not decode WebP', async () => {
+    const cookie = await user();
+    const res = await enroll(cookie, { photo: webpVp8xHeader(640, 480), filename: 'me.webp' });
+    expect(res.status).toBe(415);
+    expect(res.body.error).toMatchObject({ code: 'unsupported_media', details: { reason: 'unsupported_type' } });
+  });
+
+  it('may not upload an empty photo, or one whose header is cut short or damaged', async () => {
+    const cookie = await user();
+    const empty = await enroll(cookie, { photo: new Uint8Array(0) });
+    expect(empty.status).toBe(400);
+    expect(empty.body.error.details.reason).toBe('photo_empty');
+    const cut = await enroll(cookie, { photo: pngHeader(640, 480).subarray(0, 20) });
+    expect(cut.status).toBe(400);
+    expect(cut.body.error.details.reason).toBe('photo_truncated');
+    const damaged = pngHeader(640, 480);
+    damaged[12] = 0x58; // "XHDR"
+    const bad = await enroll(cookie, { photo: damaged });
+    expect(bad.status).toBe(400);
+    expect(bad.body.error.details.reason).toBe('photo_corrupt');
   });
 
   it('may not upload a photo over the byte limit, or a body over the upload limit', async () => {
@@ -151,7 +175,7 @@ describe('enrollment: what you may not upload', () => {
     big.set(pngHeader(640, 480));
     const res = await enroll(cookie, { photo: big });
     expect(res.status).toBe(413);
-    expect(res.body.error.details).toMatchObject({ limit: MAX_PHOTO_BYTES });
+    expect(res.body.error.details).toMatchObject({ limit: MAX_PHOTO_BYTES, reason: 'photo_too_large' });
     const declared = await call(enrollRoute, 'POST', '/api/avatar', {
       cookie,
       body: 'x',
@@ -169,67 +193,94 @@ describe('enrollment: what you may not upload', () => {
     const tooMany = await enroll(cookie, { photo: pngHeader(side, side), displayWidth: side, displayHeight: side });
     expect(tooMany.status).toBe(413);
     expect(tooMany.body.error.details.what).toBe('photo (pixels)');
+    expect(tooMany.body.error.details.reason).toBe('photo_too_many_pixels');
     const strip = await enroll(cookie, {
       photo: pngHeader(MAX_PHOTO_SIDE + 1, 300),
       displayWidth: MAX_PHOTO_SIDE + 1,
       displayHeight: 300,
     });
     expect(strip.status).toBe(413);
+    expect(strip.body.error.details.reason).toBe('photo_side_too_long');
     const tiny = await enroll(cookie, {
       photo: pngHeader(MIN_PHOTO_SIDE - 1, 400),
       displayWidth: MIN_PHOTO_SIDE - 1,
       displayHeight: 400,
     });
     expect(tiny.status).toBe(400);
+    expect(tiny.body.error.details.reason).toBe('photo_side_too_short');
+    // The shortest side the inference node lifts too (MIN_PHOTO_SIDE): accepted.
+    const least = await enroll(cookie, {
+      photo: pngHeader(MIN_PHOTO_SIDE, 400),
+      displayWidth: MIN_PHOTO_SIDE,
+      displayHeight: 400,
+      landmarks: syntheticLandmarks(128, 200, 100),
+    });
+    expect(least.status).toBe(201);
   });
 
   it('may not send no face, two faces, or a face that is too small', async () => {
     const cookie = await user();
     const none = await enroll(cookie, { landmarks: [] });
     expect(none.status).toBe(422);
-    expect(none.body.error.code).toBe('face_not_found');
+    expect(none.body.error).toMatchObject({ code: 'face_not_found', details: { reason: 'no_face' } });
     const two = await enroll(cookie, {
       landmarks: [...syntheticLandmarks(200, 240, 100), ...syntheticLandmarks(450, 240, 100)],
     });
     expect(two.status).toBe(422);
-    expect(two.body.error.code).toBe('multiple_faces');
+    expect(two.body.error).toMatchObject({ code: 'multiple_faces', details: { reason: 'several_faces' } });
     const small = await enroll(cookie, { landmarks: syntheticLandmarks(320, 240, MIN_FACE_SIDE / 4) });
     expect(small.status).toBe(422);
+    expect(small.body.error).toMatchObject({ code: 'face_not_found', details: { reason: 'face_too_small' } });
   });
 
   it('may not send landmarks outside the photo, non-numbers, or a scrambled face', async () => {
     const cookie = await user();
-    const outside = syntheticLandmarks(600, 240, 120);
-    expect((await enroll(cookie, { landmarks: outside })).status).toBe(400);
+    const reason = async (landmarks: unknown) => {
+      const res = await enroll(cookie, { landmarks });
+      expect(res.status).toBe(400);
+      return res.body.error.details.reason;
+    };
+    expect(await reason(syntheticLandmarks(600, 240, 120))).toBe('landmarks_outside_photo');
     const nan = syntheticLandmarks();
     (nan as unknown[])[10] = 'x';
-    expect((await enroll(cookie, { landmarks: nan })).status).toBe(400);
-    expect((await enroll(cookie, { landmarks: syntheticLandmarks().slice(0, 300) })).status).toBe(400);
+    expect(await reason(nan)).toBe('landmarks_malformed');
+    expect(await reason(syntheticLandmarks().slice(0, 300))).toBe('landmark_count');
     const upsideDown = syntheticLandmarks();
     // Nose tip far below the mouth: not a face.
     upsideDown[3 * 1 + 1] = 300 + 120 * 0.9;
-    expect((await enroll(cookie, { landmarks: upsideDown })).status).toBe(400);
-    expect((await enroll(cookie, { landmarks: 'not json' })).status).toBe(400);
+    expect(await reason(upsideDown)).toBe('implausible_anatomy');
+    const deep = syntheticLandmarks();
+    deep[3 * 5 + 2] = MAX_LANDMARK_DEPTH_RATIO * 240 + 1; // the synthetic face is 240 pixels across
+    expect(await reason(deep)).toBe('implausible_depth');
+    expect(await reason('not json')).toBe('landmarks_malformed');
   });
 
   it('may not claim a displayed size that does not match the photo', async () => {
     const cookie = await user();
     const res = await enroll(cookie, { displayWidth: 1280, displayHeight: 960, landmarks: syntheticLandmarks() });
     expect(res.status).toBe(400);
+    expect(res.body.error.details.reason).toBe('display_size_mismatch');
   });
 
   it('may not send a crop that is not a 512x512 PNG, or too large', async () => {
     const cookie = await user();
-    expect((await enroll(cookie, { crop: pngHeader(256, 256) })).status).toBe(400);
-    expect((await enroll(cookie, { crop: jpegHeader(512, 512) })).status).toBe(400);
+    const refused = async (crop: Uint8Array) => {
+      const res = await enroll(cookie, { crop });
+      return `${res.status}:${res.body.error?.details?.reason}`;
+    };
+    expect(await refused(pngHeader(256, 256))).toBe('400:crop_not_aligned');
+    expect(await refused(jpegHeader(512, 512))).toBe('400:crop_not_aligned');
     const big = new Uint8Array(MAX_CROP_BYTES + 1);
     big.set(pngHeader(512, 512));
-    expect((await enroll(cookie, { crop: big })).status).toBe(413);
+    expect(await refused(big)).toBe('413:crop_too_large');
+    expect(await refused(GIF_BYTES)).toBe('415:unsupported_type');
   });
 
   it('may not send a camera that is not 25 numbers', async () => {
     const cookie = await user();
-    expect((await enroll(cookie, { camera: [1, 2, 3] })).status).toBe(400);
+    const res = await enroll(cookie, { camera: [1, 2, 3] });
+    expect(res.status).toBe(400);
+    expect(res.body.error.details.reason).toBe('camera_malformed');
   });
 
   it('may not upload without a photo or as JSON', async () => {

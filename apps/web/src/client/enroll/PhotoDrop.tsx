@@ -24,7 +24,7 @@ export function PhotoDrop({ onPhoto }: { onPhoto: (file: Blob) => void }) {
       Drop a photo here, or choose one
       <input
         type="file"
-        accept="image/jpeg,image/png,image/webp"
+        accept="image/jpeg,image/png"
         data-testid="photo-input"
         onChange={(e) => {
           const file = e.target.files?.[0];

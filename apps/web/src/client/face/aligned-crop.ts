@@ -1,5 +1,5 @@
 import { ffhqAlignment } from '@holocall/face';
-import { CROP_SIDE } from '@/server/enrollment/limits';
+import { CROP_SIDE } from '@holocall/protocol';
 
 /**
  * The aligned crop (FFHQ/EG3D: eyes level and symmetric above the centre, mouth below, in a

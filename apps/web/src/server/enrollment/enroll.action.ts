@@ -1,4 +1,10 @@
-import { ErrorCode, HolocallError, type ImageHeader, readImageHeader } from '@holocall/protocol';
+import { checkEnrollmentLandmarks } from '@holocall/face';
+import {
+  checkEnrollmentCrop,
+  checkEnrollmentImage,
+  type EnrollmentRejectReason,
+  refuseEnrollment,
+} from '@holocall/protocol';
 import type { CurrentUser } from '../auth/current-user';
 import { prisma } from '../db';
 import { newId } from '../ids';
@@ -6,8 +12,6 @@ import { logger } from '../logger';
 import { toAvatarView } from './avatar-view';
 import { removeContent, storeContent } from './content-store';
 import type { EnrollFields, EnrollResponse } from './enroll.types';
-import { checkLandmarks } from './landmarks-check';
-import { CROP_SIDE, MAX_CROP_BYTES, MAX_PHOTO_BYTES, MAX_PHOTO_PIXELS, MAX_PHOTO_SIDE, MIN_PHOTO_SIDE } from './limits';
 
 export interface EnrollInput {
   photo: Uint8Array;
@@ -15,64 +19,23 @@ export interface EnrollInput {
   fields: EnrollFields;
 }
 
-function header(bytes: Uint8Array, what: string): ImageHeader {
-  try {
-    return readImageHeader(bytes);
-  } catch (error) {
-    if (error instanceof HolocallError && error.code === ErrorCode.UnsupportedMedia) {
-      throw new HolocallError(ErrorCode.UnsupportedMedia, `${what} must be a JPEG, PNG or WebP image`);
-    }
-    const details = error instanceof HolocallError ? error.details : undefined;
-    throw HolocallError.badRequest(`${what} is not a readable image: ${(error as Error).message}`, details);
-  }
-}
-
-/** Checks a photo by its bytes: type from content, byte size, pixel count, side lengths. */
-export function checkPhoto(photo: Uint8Array): ImageHeader {
-  if (photo.byteLength === 0) throw HolocallError.badRequest('the photo is empty');
-  if (photo.byteLength > MAX_PHOTO_BYTES)
-    throw HolocallError.tooLarge('photo (bytes)', MAX_PHOTO_BYTES, photo.byteLength);
-  const info = header(photo, 'the photo');
-  const pixels = info.width * info.height;
-  if (pixels > MAX_PHOTO_PIXELS) throw HolocallError.tooLarge('photo (pixels)', MAX_PHOTO_PIXELS, pixels);
-  if (Math.max(info.width, info.height) > MAX_PHOTO_SIDE) {
-    throw HolocallError.tooLarge('photo side (pixels)', MAX_PHOTO_SIDE, Math.max(info.width, info.height));
-  }
-  if (Math.min(info.width, info.height) < MIN_PHOTO_SIDE) {
-    throw HolocallError.badRequest(`the photo must be at least ${MIN_PHOTO_SIDE} pixels on each side`, {
-      width: info.width,
-      height: info.height,
-    });
-  }
-  return info;
-}
-
-function checkCrop(crop: Uint8Array): void {
-  if (crop.byteLength > MAX_CROP_BYTES)
-    throw HolocallError.tooLarge('aligned crop (bytes)', MAX_CROP_BYTES, crop.byteLength);
-  const info = header(crop, 'the aligned crop');
-  if (info.type !== 'image/png' || info.width !== CROP_SIDE || info.height !== CROP_SIDE) {
-    throw HolocallError.badRequest(`the aligned crop must be a ${CROP_SIDE}x${CROP_SIDE} PNG`);
-  }
-}
-
-function parseJson(text: string, what: string): unknown {
+function parseJson(text: string, what: string, reason: EnrollmentRejectReason): unknown {
   try {
     return JSON.parse(text);
   } catch {
-    throw HolocallError.badRequest(`${what} is not valid JSON`);
+    throw refuseEnrollment(reason, `${what} is not valid JSON`);
   }
 }
 
 function parseCamera(text: string | undefined): number[] | null {
   if (text === undefined) return null;
-  const camera = parseJson(text, 'camera');
+  const camera = parseJson(text, 'camera', 'camera_malformed');
   if (
     !Array.isArray(camera) ||
     camera.length !== 25 ||
     !camera.every((v) => typeof v === 'number' && Number.isFinite(v))
   ) {
-    throw HolocallError.badRequest('camera must be 25 finite numbers (EG3D convention)');
+    throw refuseEnrollment('camera_malformed', 'camera must be 25 finite numbers (EG3D convention)');
   }
   return camera as number[];
 }
@@ -83,19 +46,24 @@ function parseCamera(text: string | undefined): number[] | null {
  * browsers) sees a new avatar rather than stale data; files no other avatar uses are removed.
  */
 export async function enroll(input: EnrollInput, user: CurrentUser, dataDir: string): Promise<EnrollResponse> {
-  const info = checkPhoto(input.photo);
+  // The protocol's enrollment limits, the same the browser and the inference node check.
+  const info = checkEnrollmentImage(input.photo);
   const { displayWidth, displayHeight } = input.fields;
   const sameSize = displayWidth === info.width && displayHeight === info.height;
   const rotated = displayWidth === info.height && displayHeight === info.width;
   if (!sameSize && !rotated) {
-    throw HolocallError.badRequest('the displayed size does not match the photo', {
+    throw refuseEnrollment('display_size_mismatch', 'the displayed size does not match the photo', {
       photo: [info.width, info.height],
       displayed: [displayWidth, displayHeight],
     });
   }
-  const landmarks = checkLandmarks(parseJson(input.fields.landmarks, 'landmarks'), displayWidth, displayHeight);
+  // Face detection ran in the browser; the server checks that what it is told is one face that fits the photo.
+  const landmarks = checkEnrollmentLandmarks(parseJson(input.fields.landmarks, 'landmarks', 'landmarks_malformed'), {
+    width: displayWidth,
+    height: displayHeight,
+  });
   const camera = parseCamera(input.fields.camera);
-  if (input.crop) checkCrop(input.crop);
+  if (input.crop) checkEnrollmentCrop(input.crop);
 
   const photoHash = await storeContent(dataDir, input.photo);
   const cropHash = input.crop ? await storeContent(dataDir, input.crop) : null;

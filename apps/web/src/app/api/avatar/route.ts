@@ -1,11 +1,10 @@
-import { HolocallError } from '@holocall/protocol';
+import { HolocallError, MAX_ENROLL_BODY_BYTES } from '@holocall/protocol';
 import { requireUser } from '@/server/auth/current-user';
 import { loadConfig } from '@/server/config';
 import { myAvatar } from '@/server/enrollment/avatar-access.action';
 import { toAvatarView } from '@/server/enrollment/avatar-view';
 import { enroll } from '@/server/enrollment/enroll.action';
 import { EnrollFields } from '@/server/enrollment/enroll.types';
-import { MAX_ENROLL_BODY_BYTES } from '@/server/enrollment/limits';
 import { readBodyCapped } from '@/server/http/body';
 import { assertSameOrigin } from '@/server/http/origin';
 import { json, route } from '@/server/http/respond';
