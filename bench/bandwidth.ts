@@ -16,10 +16,10 @@ import { availableParallelism, loadavg } from 'node:os';
 import { signRoomToken, startSfu } from '@holocall/sfu';
 import { SfuTestPeer } from '@holocall/sfu/test-client';
 import { CLIP_FPS, cameraClip, faceCropClip } from './bandwidth/clips';
-import { observeTransports, transportBytesReceived } from './bandwidth/transportTap';
-import { startVp8Encoder } from './bandwidth/vp8Rtp';
+import { observeTransports, transportBytesReceived } from './bandwidth/transport-tap';
+import { startVp8Encoder } from './bandwidth/vp8-rtp';
 import { flag } from './inference/options';
-import { createFaceFrameSource } from './latency/faceFrames';
+import { createFaceFrameSource } from './latency/face-frames';
 import { printMarkdownTable } from './latency/stats';
 
 const HZ = 30;

@@ -21,8 +21,8 @@ import { decodeDriverFrame, decodeRenderedFrame, encodeDriverFrameEnvelope } fro
 import { signRoomToken, startSfu } from '@holocall/sfu';
 import { SfuTestPeer } from '@holocall/sfu/test-client';
 import { flag } from './inference/options';
-import { createFaceFrameSource } from './latency/faceFrames';
-import { ReceiverPageSocket, startInferenceProcess, VIEW_SIZE } from './latency/inferenceNode';
+import { createFaceFrameSource } from './latency/face-frames';
+import { ReceiverPageSocket, startInferenceProcess, VIEW_SIZE } from './latency/inference-node';
 import { ms, percentile, printMarkdownTable } from './latency/stats';
 
 const HZ = 30;

@@ -2,7 +2,7 @@
  * Driver frames through the SFU: N peers in one room, each sending frames at 30 Hz and
  * receiving everybody else's. For N = 4, 8, 16, 32 it prints delivered/expected, one-way
  * latency (p50/p99) and the CPU of the media worker, of the SFU's Node process (which
- * relays every frame, see apps/sfu/src/data/DriverChannel.ts) and of the clients. The
+ * relays every frame, see apps/sfu/src/data/driver-channel.ts) and of the clients. The
  * baseline, in the same run, is the same frames over a direct werift data channel.
  *
  *   npx tsx bench/sfu-driver-frames.ts [--quick] [--sizes=4,8,16,32] [--seconds=5] [--procs=4]
@@ -14,7 +14,7 @@ import { randomBytes } from 'node:crypto';
 import { availableParallelism } from 'node:os';
 import { type SfuStats, signRoomToken, startSfu } from '@holocall/sfu';
 import * as mediasoup from 'mediasoup';
-import { hiresNow, sendTimeOf } from './sfu/benchFrames';
+import { hiresNow, sendTimeOf } from './sfu/bench-frames';
 import { BenchClient } from './sfu/clients';
 import type { ClientReport, PeerSpec } from './sfu/ipc';
 import { percentile } from './sfu/percentile';

@@ -23,7 +23,7 @@ import {
   otherPerson,
   SMILE_WIDE,
   trackedMouthOpenCode,
-} from '../apps/inference/src/backends/reference/test-helpers';
+} from '../apps/inference/test/support/reference-fixtures';
 
 const TILE = 256;
 const COLS = 6;

@@ -9,7 +9,7 @@ export default defineConfig({
     alias: [{ find: /^@\//, replacement: `${path.join(here, 'src')}/` }],
   },
   test: {
-    include: ['test/**/*.test.ts', 'src/**/*.test.ts'],
+    include: ['test/**/*.test.ts'],
     env: { LOG_LEVEL: 'warn' },
     testTimeout: 20_000,
     hookTimeout: 60_000,

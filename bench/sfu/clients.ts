@@ -3,7 +3,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { FromClient, ToClient } from './ipc';
 
-const CLIENT_ENTRY = path.join(path.dirname(fileURLToPath(import.meta.url)), 'clientProcess.ts');
+const CLIENT_ENTRY = path.join(path.dirname(fileURLToPath(import.meta.url)), 'client-process.ts');
 
 /** One bench client process, driven over Node IPC. */
 export class BenchClient {

@@ -3,7 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type Database, openDatabase } from '../src/client';
-import { stores } from './stores';
+import { stores } from './support/stores';
 
 let seq = 0;
 const id = (prefix: string) => `${prefix}_${Date.now().toString(36)}_${(seq++).toString(36)}`;

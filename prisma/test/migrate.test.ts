@@ -5,7 +5,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { MIGRATIONS_DIR } from '../src/config';
 import { checksumOf, MIGRATIONS_TABLE, MigrationError, migrate, readMigrations } from '../src/migrate';
 import { openSqlConnection, type SqlConnection } from '../src/sql-connection';
-import { stores } from './stores';
+import { stores } from './support/stores';
 
 function tempMigrations(files: Record<string, string>): string {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'holocall-migrations-'));

@@ -4,7 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { MIGRATIONS_DIR } from '../src/config';
 import { migrate, readMigrations } from '../src/migrate';
 import { openSqlConnection, type SqlConnection } from '../src/sql-connection';
-import { stores } from './stores';
+import { stores } from './support/stores';
 
 /**
  * schema.prisma and the SQL migrations are written separately (the CLI that would diff them

@@ -12,7 +12,7 @@ import type { SchedulerStats } from '../src/senders/latest-frame-scheduler';
 import type { PreparedTriplane, RenderedFrame, RenderRequest, RenderStage } from '../src/stages/contract';
 import { type RunningNode, startInferenceNode } from '../src/start';
 import type { Triplane } from '../src/triplane/layout';
-import { authed, connect, ORIGIN, SECRET, testConfig, waitFor } from './ws-client';
+import { authed, connect, ORIGIN, SECRET, testConfig, waitFor } from './support/ws-client';
 
 const HASH = 'feedface'.repeat(4);
 const log = createLogger({}, 'silent');

@@ -4,12 +4,12 @@ import type { DriverFrame, ViewSpec } from '@holocall/protocol';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { REFERENCE_BACKEND_INFO } from '../src/backends/reference';
 import { ReferenceReenact } from '../src/backends/reference/reenact';
-import { MOUTH_OPEN } from '../src/backends/reference/test-helpers';
 import { createLogger } from '../src/log';
 import { type FrameSink, InferenceNode } from '../src/node';
 import { CpuRenderStage } from '../src/render/cpu-render-stage';
 import { RenderPool } from '../src/render/render-pool';
 import type { RenderedFrame } from '../src/stages/contract';
+import { MOUTH_OPEN } from './support/reference-fixtures';
 
 /**
  * The node's one registration path for an enrolled face (the lift job in the lift worker, into

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { CpuRenderStage } from '../src/render/cpu-render-stage';
 import { RenderPool } from '../src/render/render-pool';
-import { blobTriplane, centroidOf, lookAt, orbit } from './helpers';
+import { blobTriplane, centroidOf, lookAt, orbit } from './support/triplane-scenes';
 
 /**
  * A tri-plane holding a red blob at +x, a green one at +y and a blue one at +z (the face side)

@@ -12,10 +12,10 @@ import {
 import { PNG } from 'pngjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { REFERENCE_BACKEND_INFO } from '../src/backends/reference';
-import { landmarkBox, MOUTH_OPEN, meanAbsDiff } from '../src/backends/reference/test-helpers';
 import { createLogger } from '../src/log';
 import { type RunningNode, startInferenceNode } from '../src/start';
-import { authed, type Client, type Message, testConfig, waitFor } from './ws-client';
+import { landmarkBox, MOUTH_OPEN, meanAbsDiff } from './support/reference-fixtures';
+import { authed, type Client, type Message, testConfig, waitFor } from './support/ws-client';
 
 /** End to end through a started node and a real WebSocket: enrollment registration, reenactment, previews. */
 const H1 = 'a1'.repeat(16);

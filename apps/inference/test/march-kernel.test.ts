@@ -8,7 +8,7 @@ import { renderReference } from '../src/render/reference-renderer';
 import { analyticDecoderWeights } from '../src/triplane/decoder';
 import { createTriplane, type Triplane } from '../src/triplane/layout';
 import { createSyntheticHead } from '../src/triplane/synthetic-head';
-import { orbit as orbitCamera } from './helpers';
+import { orbit as orbitCamera } from './support/triplane-scenes';
 
 function renderFast(t: Triplane, cam25: Float32Array, s: ReturnType<typeof marchSettings>, termination?: number) {
   const packed = new Float32Array(packedFloats(t.resolution));

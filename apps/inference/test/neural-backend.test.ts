@@ -9,7 +9,7 @@ import { buildUntrainedRenderGraph } from '../src/neural/untrained-graphs';
 import { buildStraightforwardGraph } from '../src/onnx/straightforward-graph';
 import { marchSettings } from '../src/render/march-settings';
 import { createSyntheticHead } from '../src/triplane/synthetic-head';
-import { orbit } from './helpers';
+import { orbit } from './support/triplane-scenes';
 
 const log = createLogger({}, 'silent');
 const dir = mkdtempSync(join(tmpdir(), 'holocall-models-'));

@@ -12,7 +12,7 @@ import { renderReference } from '../src/render/reference-renderer';
 import { RenderPool } from '../src/render/render-pool';
 import { analyticDecoderWeights } from '../src/triplane/decoder';
 import { createSyntheticHead } from '../src/triplane/synthetic-head';
-import { orbit } from './helpers';
+import { orbit } from './support/triplane-scenes';
 
 const silent = createLogger({}, 'silent');
 

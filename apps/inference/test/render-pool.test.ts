@@ -3,7 +3,7 @@ import { CpuRenderStage } from '../src/render/cpu-render-stage';
 import { RenderPool } from '../src/render/render-pool';
 import type { PreparedTriplane, RenderRequest } from '../src/stages/contract';
 import { createSyntheticHead } from '../src/triplane/synthetic-head';
-import { orbit } from './helpers';
+import { orbit } from './support/triplane-scenes';
 
 const request: RenderRequest = {
   cameras: [orbit(0.2)],

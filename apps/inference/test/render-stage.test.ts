@@ -6,7 +6,7 @@ import { outputRowsForSourceBand } from '../src/render/upsample';
 import type { RenderRequest } from '../src/stages/contract';
 import { createTriplane } from '../src/triplane/layout';
 import { createSyntheticHead } from '../src/triplane/synthetic-head';
-import { orbit } from './helpers';
+import { orbit } from './support/triplane-scenes';
 
 describe('CPU render stage', () => {
   const head = createSyntheticHead(64);

@@ -6,7 +6,7 @@ export {
   resolveSfuConfig,
   type SfuConfig,
   type SfuOptions,
-} from './config/SfuConfig';
-export { type SfuHandle, startSfu } from './startSfu';
-export type { DriverChannelStats, ProducerStats, RoomStats, SfuStats, WorkerStats } from './stats/collectStats';
+} from './config/sfu-config';
+export { type SfuHandle, startSfu } from './start-sfu';
+export type { DriverChannelStats, ProducerStats, RoomStats, SfuStats, WorkerStats } from './stats/collect-stats';
 export * from './tokens';

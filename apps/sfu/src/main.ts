@@ -1,6 +1,6 @@
-import { ConfigError, readSfuConfigFromEnv, type SfuConfig } from './config/SfuConfig';
-import { createSfuLogger } from './logging/Logger';
-import { startSfu } from './startSfu';
+import { ConfigError, readSfuConfigFromEnv, type SfuConfig } from './config/sfu-config';
+import { createSfuLogger } from './logging/logger';
+import { startSfu } from './start-sfu';
 
 /** `npm start -w @holocall/sfu`: reads the environment once, starts the SFU, stops on SIGINT/SIGTERM. */
 async function main(): Promise<void> {

@@ -1,12 +1,12 @@
 import { ErrorCode, HolocallError } from '@holocall/protocol';
 import { SignJWT } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { SfuHandle } from '../src/startSfu';
-import { ROOM_TOKEN_AUDIENCE, ROOM_TOKEN_ISSUER } from '../src/tokens/roomTokens';
-import { SfuTestPeer } from './client/SfuTestPeer';
-import { SignalingClient } from './client/SignalingClient';
-import { WeriftSendTransport } from './client/WeriftSendTransport';
-import { ALL_GRANTS, joinedPeer, startTestSfu, TEST_SECRET, tokenFor } from './support/sfuFixture';
+import type { SfuHandle } from '../src/start-sfu';
+import { ROOM_TOKEN_AUDIENCE, ROOM_TOKEN_ISSUER } from '../src/tokens/room-tokens';
+import { SfuTestPeer } from './support/client/sfu-test-peer';
+import { SignalingClient } from './support/client/signaling-client';
+import { WeriftSendTransport } from './support/client/werift-send-transport';
+import { ALL_GRANTS, joinedPeer, startTestSfu, TEST_SECRET, tokenFor } from './support/sfu-fixture';
 
 async function codeOf(promise: Promise<unknown>): Promise<string> {
   try {

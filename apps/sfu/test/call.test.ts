@@ -1,8 +1,8 @@
 import { type DriverFrame, decodeDriverFrame, encodeDriverFrame, type PeerIdentity } from '@holocall/protocol';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { SfuHandle } from '../src/startSfu';
-import { VP8_KEYFRAME_PAYLOAD } from './client/WeriftSendTransport';
-import { eventually, joinedPeer, startTestSfu } from './support/sfuFixture';
+import type { SfuHandle } from '../src/start-sfu';
+import { VP8_KEYFRAME_PAYLOAD } from './support/client/werift-send-transport';
+import { eventually, joinedPeer, startTestSfu } from './support/sfu-fixture';
 
 function frame(seq: number): Buffer {
   const driverFrame: DriverFrame = {

@@ -14,11 +14,11 @@ import {
 } from '@holocall/protocol';
 import { decodeJwt } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { SfuHandle } from '../src/startSfu';
-import { signRoomToken } from '../src/tokens/roomTokens';
-import { SfuTestPeer } from './client/SfuTestPeer';
-import { SignalingClient } from './client/SignalingClient';
-import { WeriftSendTransport } from './client/WeriftSendTransport';
+import type { SfuHandle } from '../src/start-sfu';
+import { signRoomToken } from '../src/tokens/room-tokens';
+import { SfuTestPeer } from './support/client/sfu-test-peer';
+import { SignalingClient } from './support/client/signaling-client';
+import { WeriftSendTransport } from './support/client/werift-send-transport';
 import {
   burst,
   drainRequestBucket,
@@ -27,7 +27,7 @@ import {
   setCapabilitiesOfBytes,
   signRawRoomToken,
 } from './support/limit-probes';
-import { ALL_GRANTS, eventually, joinedPeer, startTestSfu, TEST_SECRET, tokenFor } from './support/sfuFixture';
+import { ALL_GRANTS, eventually, joinedPeer, startTestSfu, TEST_SECRET, tokenFor } from './support/sfu-fixture';
 
 /**
  * Each limit of signaling-limits.ts that the SFU process enforces, crossed against a real SFU:

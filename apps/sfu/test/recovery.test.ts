@@ -1,8 +1,8 @@
 import { ErrorCode } from '@holocall/protocol';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { SfuHandle } from '../src/startSfu';
-import type { SfuTestPeer } from './client/SfuTestPeer';
-import { eventually, joinedPeer, startTestSfu, tokenFor } from './support/sfuFixture';
+import type { SfuHandle } from '../src/start-sfu';
+import type { SfuTestPeer } from './support/client/sfu-test-peer';
+import { eventually, joinedPeer, startTestSfu, tokenFor } from './support/sfu-fixture';
 
 /** Both peers publish frames and subscribe; resolves once each has received frames from the other. */
 async function callFlows(a: SfuTestPeer, b: SfuTestPeer): Promise<void> {

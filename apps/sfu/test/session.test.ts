@@ -1,10 +1,10 @@
 import { ErrorCode, type HolocallError } from '@holocall/protocol';
 import { io } from 'socket.io-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { SfuHandle } from '../src/startSfu';
-import { SfuTestPeer } from './client/SfuTestPeer';
-import { SignalingClient } from './client/SignalingClient';
-import { eventually, joinedPeer, startTestSfu, tokenFor } from './support/sfuFixture';
+import type { SfuHandle } from '../src/start-sfu';
+import { SfuTestPeer } from './support/client/sfu-test-peer';
+import { SignalingClient } from './support/client/signaling-client';
+import { eventually, joinedPeer, startTestSfu, tokenFor } from './support/sfu-fixture';
 
 describe('sessions, rooms and the HTTP surface', () => {
   let sfu: SfuHandle;

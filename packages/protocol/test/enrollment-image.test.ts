@@ -1,5 +1,4 @@
 import { describe, expect, it } from 'vitest';
-import { GIF_BYTES, jpegHeader, pngHeader, webpVp8xHeader } from '../src/image-header.test-support';
 import {
   CROP_SIDE,
   checkEnrollmentCrop,
@@ -18,6 +17,7 @@ import {
   MIN_PHOTO_SIDE,
   refuseEnrollment,
 } from '../src/index';
+import { GIF_BYTES, jpegHeader, pngHeader, webpVp8xHeader } from './support/images';
 
 /** `code:reason` of what a check throws, or 'ok'. Anything but a HolocallError with a reason fails the test. */
 function refusal(check: () => unknown): string {

@@ -5,4 +5,4 @@ export {
   signRoomToken,
   type VerifiedRoomToken,
   verifyRoomToken,
-} from './roomTokens';
+} from './room-tokens';

@@ -1,8 +1,8 @@
 import { ErrorCode, HolocallError, jsonByteLength, type RoomGrants, type SignalingRequestOf } from '@holocall/protocol';
 import { SignJWT } from 'jose';
-import { ROOM_TOKEN_AUDIENCE, ROOM_TOKEN_ISSUER } from '../../src/tokens/roomTokens';
-import type { SignalingClient } from '../client/SignalingClient';
-import { ALL_GRANTS, TEST_SECRET } from './sfuFixture';
+import { ROOM_TOKEN_AUDIENCE, ROOM_TOKEN_ISSUER } from '../../src/tokens/room-tokens';
+import type { SignalingClient } from './client/signaling-client';
+import { ALL_GRANTS, TEST_SECRET } from './sfu-fixture';
 
 /** Test helpers that push a request, a burst or a token just past one of the SFU's limits. */
 

@@ -7,9 +7,9 @@ import {
   type SignalingRequestOf,
   type SignalingResponseOf,
 } from '@holocall/protocol';
-import type { Peer } from '../../peers/Peer';
-import { withClientParameters } from '../mediasoupErrors';
-import type { RequestContext } from '../RequestContext';
+import type { Peer } from '../../peers/peer';
+import { withClientParameters } from '../mediasoup-errors';
+import type { RequestContext } from '../request-context';
 import { ownTransport } from './transports';
 
 /**

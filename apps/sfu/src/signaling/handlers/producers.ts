@@ -8,10 +8,10 @@ import {
   toWireError,
 } from '@holocall/protocol';
 import type { types } from 'mediasoup';
-import { DriverChannel } from '../../data/DriverChannel';
-import { type ProducerAppData, producerInfo } from '../../rooms/Room';
-import { withClientParameters } from '../mediasoupErrors';
-import type { RequestContext } from '../RequestContext';
+import { DriverChannel } from '../../data/driver-channel';
+import { type ProducerAppData, producerInfo } from '../../rooms/room';
+import { withClientParameters } from '../mediasoup-errors';
+import type { RequestContext } from '../request-context';
 import { ownTransport } from './transports';
 
 /** Which grant each source needs and which media kind it must be. */

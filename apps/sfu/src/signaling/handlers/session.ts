@@ -6,9 +6,9 @@ import {
   type SignalingResponseOf,
 } from '@holocall/protocol';
 import type { types } from 'mediasoup';
-import { Peer } from '../../peers/Peer';
-import { verifyRoomToken } from '../../tokens/roomTokens';
-import type { RequestContext } from '../RequestContext';
+import { Peer } from '../../peers/peer';
+import { verifyRoomToken } from '../../tokens/room-tokens';
+import type { RequestContext } from '../request-context';
 
 /** Verifies the room token, places the peer in its room (creating the room if needed). */
 export async function join(

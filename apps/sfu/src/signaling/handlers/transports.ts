@@ -6,10 +6,10 @@ import {
   type SignalingResponseOf,
 } from '@holocall/protocol';
 import type { types } from 'mediasoup';
-import type { Peer } from '../../peers/Peer';
-import { createPeerTransport, type TransportAppData } from '../../transports/createPeerTransport';
-import { withClientParameters } from '../mediasoupErrors';
-import type { RequestContext } from '../RequestContext';
+import type { Peer } from '../../peers/peer';
+import { createPeerTransport, type TransportAppData } from '../../transports/create-peer-transport';
+import { withClientParameters } from '../mediasoup-errors';
+import type { RequestContext } from '../request-context';
 
 export async function createWebRtcTransport(
   ctx: RequestContext,

@@ -1,0 +1,153 @@
+import { isIP } from 'node:net';
+import { availableParallelism } from 'node:os';
+import { MAX_PEERS_PER_ROOM } from '@holocall/protocol';
+import { ConfigIssues, type Env, EnvReader, LOG_LEVELS, type LogLevel } from '@holocall/service';
+import { MIN_ROOM_TOKEN_SECRET_BYTES } from '../tokens/room-tokens';
+
+/** Everything the SFU reads from its environment, read and checked once at start-up. */
+export interface SfuConfig {
+  /** HTTP + socket.io port (SFU_PORT); 0 picks a free one. */
+  port: number;
+  /** Address the HTTP server binds (SFU_HTTP_HOST). */
+  httpHost: string;
+  /** Address mediasoup's WebRTC transports listen on (SFU_LISTEN_IP). */
+  listenIp: string;
+  /** Address announced to clients when it differs from listenIp, e.g. behind NAT (SFU_ANNOUNCED_IP). */
+  announcedIp: string | undefined;
+  /** UDP/TCP port range of the media workers (SFU_RTC_MIN_PORT, SFU_RTC_MAX_PORT). */
+  rtcMinPort: number;
+  rtcMaxPort: number;
+  /** Media workers, one per core by default (SFU_WORKERS). */
+  workers: number;
+  /** HS256 secret shared with the web app (ROOM_TOKEN_SECRET, required). */
+  roomTokenSecret: string;
+  /** Browser origins allowed to open a socket (SFU_CORS_ORIGIN, comma-separated; `*` for any). */
+  corsOrigins: string[];
+  logLevel: LogLevel;
+  /** mediasoup worker log level (SFU_WORKER_LOG_LEVEL). */
+  workerLogLevel: WorkerLogLevel;
+  /** How long an empty room waits for someone to (re)join before it closes (SFU_ROOM_EMPTY_GRACE_MS). */
+  roomEmptyGraceMs: number;
+  /** Peers per room (SFU_MAX_PEERS_PER_ROOM), at most the protocol's MAX_PEERS_PER_ROOM. */
+  maxPeersPerRoom: number;
+  /** When set, GET /stats requires `Authorization: Bearer <token>` (SFU_STATS_TOKEN). */
+  statsToken: string | undefined;
+}
+
+export const WORKER_LOG_LEVELS = ['debug', 'warn', 'error', 'none'] as const;
+export type WorkerLogLevel = (typeof WORKER_LOG_LEVELS)[number];
+
+export const DEFAULT_SFU_PORT = 3001;
+export const DEFAULT_ROOM_EMPTY_GRACE_MS = 10_000;
+export { ConfigError } from '@holocall/service';
+
+export const DEFAULT_CORS_ORIGINS = ['http://localhost:3000', 'http://127.0.0.1:3000'];
+
+export type SfuOptions = Partial<SfuConfig> & Pick<SfuConfig, 'roomTokenSecret'>;
+
+export function defaultSfuConfig(): Omit<SfuConfig, 'roomTokenSecret'> {
+  return {
+    port: DEFAULT_SFU_PORT,
+    httpHost: '127.0.0.1',
+    listenIp: '127.0.0.1',
+    announcedIp: undefined,
+    rtcMinPort: 40000,
+    rtcMaxPort: 49999,
+    workers: availableParallelism(),
+    corsOrigins: DEFAULT_CORS_ORIGINS,
+    logLevel: 'info',
+    workerLogLevel: 'warn',
+    roomEmptyGraceMs: DEFAULT_ROOM_EMPTY_GRACE_MS,
+    maxPeersPerRoom: MAX_PEERS_PER_ROOM,
+    statsToken: undefined,
+  };
+}
+
+/** Fills in defaults and checks every value; throws one ConfigError naming each bad setting. */
+export function resolveSfuConfig(options: SfuOptions): SfuConfig {
+  const issues = new ConfigIssues();
+  const config = checkSfuConfig(options, issues);
+  issues.throwIfAny();
+  return config;
+}
+
+/** Reads the SFU's settings from environment variables (see SfuConfig for each name). */
+export function readSfuConfigFromEnv(env: Env = process.env): SfuConfig {
+  const read = new EnvReader(env);
+  const options: SfuOptions = {
+    port: read.int('SFU_PORT'),
+    httpHost: read.string('SFU_HTTP_HOST'),
+    listenIp: read.string('SFU_LISTEN_IP'),
+    announcedIp: read.string('SFU_ANNOUNCED_IP'),
+    rtcMinPort: read.int('SFU_RTC_MIN_PORT'),
+    rtcMaxPort: read.int('SFU_RTC_MAX_PORT'),
+    workers: read.int('SFU_WORKERS'),
+    roomTokenSecret: read.string('ROOM_TOKEN_SECRET', ''),
+    corsOrigins: read.list('SFU_CORS_ORIGIN'),
+    logLevel: read.string('SFU_LOG_LEVEL') as LogLevel | undefined,
+    workerLogLevel: read.string('SFU_WORKER_LOG_LEVEL') as WorkerLogLevel | undefined,
+    roomEmptyGraceMs: read.int('SFU_ROOM_EMPTY_GRACE_MS'),
+    maxPeersPerRoom: read.int('SFU_MAX_PEERS_PER_ROOM'),
+    statsToken: read.string('SFU_STATS_TOKEN'),
+  };
+  // Values that are not even integers are reported with the range problems, in one error.
+  const config = checkSfuConfig(options, read);
+  read.throwIfAny();
+  return config;
+}
+
+/** Defaults filled in; each bad value recorded under the variable that sets it. */
+function checkSfuConfig(options: SfuOptions, issues: ConfigIssues): SfuConfig {
+  const config: SfuConfig = {
+    ...defaultSfuConfig(),
+    ...withoutUndefined(options),
+    roomTokenSecret: options.roomTokenSecret ?? '',
+  };
+  const check = issues.check.bind(issues);
+  const isPort = (n: number) => Number.isInteger(n) && n >= 0 && n <= 65535;
+  check(isPort(config.port), 'SFU_PORT', 'must be an integer from 0 to 65535');
+  check(isIP(config.httpHost) !== 0, 'SFU_HTTP_HOST', 'must be an IP address');
+  check(isIP(config.listenIp) !== 0, 'SFU_LISTEN_IP', 'must be an IP address');
+  check(
+    config.announcedIp === undefined || config.announcedIp.length > 0,
+    'SFU_ANNOUNCED_IP',
+    'must not be empty when set',
+  );
+  check(isPort(config.rtcMinPort) && config.rtcMinPort > 0, 'SFU_RTC_MIN_PORT', 'must be an integer from 1 to 65535');
+  check(isPort(config.rtcMaxPort) && config.rtcMaxPort > 0, 'SFU_RTC_MAX_PORT', 'must be an integer from 1 to 65535');
+  check(config.rtcMinPort < config.rtcMaxPort, 'SFU_RTC_MAX_PORT', 'must be above SFU_RTC_MIN_PORT');
+  check(
+    Number.isInteger(config.workers) && config.workers >= 1 && config.workers <= 64,
+    'SFU_WORKERS',
+    'must be 1..64',
+  );
+  check(
+    Buffer.byteLength(config.roomTokenSecret ?? '', 'utf8') >= MIN_ROOM_TOKEN_SECRET_BYTES,
+    'ROOM_TOKEN_SECRET',
+    `is required and must be at least ${MIN_ROOM_TOKEN_SECRET_BYTES} bytes`,
+  );
+  check(config.corsOrigins.length > 0, 'SFU_CORS_ORIGIN', 'must list at least one origin (or *)');
+  check(LOG_LEVELS.includes(config.logLevel), 'SFU_LOG_LEVEL', `must be one of ${LOG_LEVELS.join(', ')}`);
+  check(
+    WORKER_LOG_LEVELS.includes(config.workerLogLevel),
+    'SFU_WORKER_LOG_LEVEL',
+    `must be one of ${WORKER_LOG_LEVELS.join(', ')}`,
+  );
+  check(
+    Number.isInteger(config.roomEmptyGraceMs) && config.roomEmptyGraceMs >= 0,
+    'SFU_ROOM_EMPTY_GRACE_MS',
+    'must be a non-negative integer',
+  );
+  check(
+    Number.isInteger(config.maxPeersPerRoom) &&
+      config.maxPeersPerRoom >= 1 &&
+      config.maxPeersPerRoom <= MAX_PEERS_PER_ROOM,
+    'SFU_MAX_PEERS_PER_ROOM',
+    `must be 1..${MAX_PEERS_PER_ROOM}`,
+  );
+  return config;
+}
+
+function withoutUndefined<T extends object>(value: T): Partial<T> {
+  return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined)) as Partial<T>;
+}

@@ -1,0 +1,76 @@
+import type { Logger } from '../logging/logger';
+import type { Peer } from '../peers/peer';
+import type { Worker, WorkerPool } from '../workers/worker-pool';
+import { Room } from './room';
+import { SerialQueue } from './serial-queue';
+
+export interface RoomRegistryOptions {
+  pool: WorkerPool;
+  maxPeersPerRoom: number;
+  roomEmptyGraceMs: number;
+  logger: Logger;
+}
+
+/**
+ * The rooms of this SFU process. Joins go through one serial queue, so two simultaneous
+ * joins of a new room never create two rooms. A new room's router goes on the worker with
+ * the least load (peers, plus one per room so empty rooms count too).
+ */
+export class RoomRegistry {
+  readonly #rooms = new Map<string, Room>();
+  readonly #queue = new SerialQueue();
+  readonly #options: RoomRegistryOptions;
+
+  constructor(options: RoomRegistryOptions) {
+    this.#options = options;
+  }
+
+  get rooms(): Room[] {
+    return [...this.#rooms.values()];
+  }
+
+  get(roomId: string): Room | undefined {
+    return this.#rooms.get(roomId);
+  }
+
+  /**
+   * Puts `peer` into room `roomId`, creating the room if needed. `roomCapacity` is the room's
+   * own limit from the joiner's token, enforced below the SFU's global per-room limit.
+   */
+  join(roomId: string, peer: Peer, roomCapacity?: number): Promise<Room> {
+    return this.#queue.push(async () => {
+      let room = this.#rooms.get(roomId);
+      if (!room || room.closed) room = await this.#create(roomId);
+      room.addPeer(peer, roomCapacity);
+      return room;
+    });
+  }
+
+  /** Load of a worker as used for placement: each room counts one, each peer one more. */
+  loadOf(worker: Worker): number {
+    let load = 0;
+    for (const room of this.#rooms.values()) if (room.worker === worker) load += 1 + room.peers.size;
+    return load;
+  }
+
+  closeAll(): void {
+    for (const room of [...this.#rooms.values()]) room.close('shutdown');
+  }
+
+  async #create(roomId: string): Promise<Room> {
+    const worker = await this.#options.pool.leastLoaded((w) => this.loadOf(w));
+    const room = await Room.create({
+      id: roomId,
+      worker,
+      maxPeers: this.#options.maxPeersPerRoom,
+      emptyGraceMs: this.#options.roomEmptyGraceMs,
+      logger: this.#options.logger.child('room', { room: roomId }),
+    });
+    this.#rooms.set(roomId, room);
+    room.on('close', () => {
+      if (this.#rooms.get(roomId) === room) this.#rooms.delete(roomId);
+    });
+    this.#options.logger.info('room created', { room: roomId, workerPid: worker.pid, slot: worker.appData.slot });
+    return room;
+  }
+}

@@ -1,0 +1,27 @@
+import type { SignalingNotification } from '@holocall/protocol';
+import type { SfuConfig } from '../config/sfu-config';
+import type { Logger } from '../logging/logger';
+import type { Peer } from '../peers/peer';
+import type { Room } from '../rooms/room';
+import type { RoomRegistry } from '../rooms/room-registry';
+
+/** A joined socket: the room it is in and the peer it is. */
+export interface Session {
+  room: Room;
+  peer: Peer;
+}
+
+/** What a request handler may use. One per connection. */
+export interface RequestContext {
+  readonly config: SfuConfig;
+  readonly registry: RoomRegistry;
+  readonly logger: Logger;
+  /** The current session; throws `unauthenticated` when the socket has not joined. */
+  session(): Session;
+  /** True when the socket has joined a room. */
+  readonly joined: boolean;
+  /** Binds the socket to a freshly joined peer. */
+  attach(room: Room, peer: Peer): void;
+  /** Sends a notification to this socket. */
+  notify(notification: SignalingNotification): void;
+}

@@ -1,0 +1,190 @@
+import {
+  ErrorCode,
+  HolocallError,
+  jsonByteLength,
+  MAX_SIGNALING_MESSAGE_BYTES,
+  MAX_SIGNALING_REQUESTS_PER_SECOND,
+  parseMessage,
+  SIGNALING_NOTIFICATION_EVENT,
+  SIGNALING_REQUEST_BURST,
+  SIGNALING_REQUEST_EVENT,
+  type SignalingAck,
+  type SignalingNotification,
+  SignalingRequest,
+  toWireError,
+} from '@holocall/protocol';
+import type { Socket } from 'socket.io';
+import type { SfuConfig } from '../config/sfu-config';
+import { TokenBucket } from '../limits/token-bucket';
+import type { Logger } from '../logging/logger';
+import type { Peer } from '../peers/peer';
+import type { Room } from '../rooms/room';
+import type { RoomRegistry } from '../rooms/room-registry';
+import { SerialQueue } from '../rooms/serial-queue';
+import type { SignalingCounters } from '../stats/signaling-counters';
+import { consume, consumeData, resumeConsumer } from './handlers/consumers';
+import { closeDataProducer, closeProducer, produce, produceData } from './handlers/producers';
+import { getRouterRtpCapabilities, join, leave, setCapabilities } from './handlers/session';
+import { connectWebRtcTransport, createWebRtcTransport, restartIce } from './handlers/transports';
+import type { RequestContext, Session } from './request-context';
+
+export interface SignalingDeps {
+  config: SfuConfig;
+  registry: RoomRegistry;
+  logger: Logger;
+  counters: SignalingCounters;
+}
+
+type Ack = (ack: SignalingAck) => void;
+
+/**
+ * One socket: checks each request's size and rate, validates it against the protocol's
+ * schema, runs it in arrival order, and answers with `{ ok, data }` or a typed error. No
+ * request can throw through: unknown and malformed ones are answered and counted.
+ */
+export class SignalingConnection implements RequestContext {
+  readonly config: SfuConfig;
+  readonly registry: RoomRegistry;
+  readonly logger: Logger;
+  readonly #socket: Socket;
+  readonly #counters: SignalingCounters;
+  readonly #bucket = new TokenBucket(MAX_SIGNALING_REQUESTS_PER_SECOND, SIGNALING_REQUEST_BURST);
+  readonly #queue = new SerialQueue();
+  #session: Session | undefined;
+
+  constructor(socket: Socket, deps: SignalingDeps) {
+    this.#socket = socket;
+    this.config = deps.config;
+    this.registry = deps.registry;
+    this.#counters = deps.counters;
+    this.logger = deps.logger.child('socket', { socket: socket.id });
+    this.#counters.connections += 1;
+    socket.on(SIGNALING_REQUEST_EVENT, (raw: unknown, ack: unknown) => this.#onRequest(raw, ack));
+    socket.onAny((event: string, ...args: unknown[]) => {
+      if (event !== SIGNALING_REQUEST_EVENT) this.#onUnknownEvent(event, args);
+    });
+    socket.on('disconnect', () => {
+      this.#counters.connections -= 1;
+      this.#session?.peer.close('disconnected');
+    });
+  }
+
+  get joined(): boolean {
+    return this.#session !== undefined;
+  }
+
+  session(): Session {
+    if (!this.#session) throw new HolocallError(ErrorCode.Unauthenticated, 'join a room first');
+    return this.#session;
+  }
+
+  attach(room: Room, peer: Peer): void {
+    this.#session = { room, peer };
+    this.logger.info('joined', { room: room.id, peer: peer.id, user: peer.identity.userId });
+    peer.once('close', (reason) => {
+      if (this.#session?.peer === peer) this.#session = undefined;
+      if (reason === 'replaced') {
+        this.notify({
+          type: 'sessionReplaced',
+          error: toWireError(new HolocallError(ErrorCode.Conflict, 'you joined this room from another session')),
+        });
+        this.#socket.disconnect(true);
+      } else if (reason === 'worker_died') {
+        this.notify({
+          type: 'rejoinRequired',
+          error: toWireError(new HolocallError(ErrorCode.WorkerDied, 'the media worker of this room died; join again')),
+        });
+      }
+    });
+  }
+
+  notify(notification: SignalingNotification): void {
+    this.#socket.emit(SIGNALING_NOTIFICATION_EVENT, notification);
+  }
+
+  #onRequest(raw: unknown, ack: unknown): void {
+    this.#counters.requests += 1;
+    if (typeof ack !== 'function') {
+      // Nothing to answer on; counting it is all that can be done.
+      this.#counters.unanswerable += 1;
+      return;
+    }
+    const reply = ack as Ack;
+    try {
+      const bytes = jsonByteLength(raw);
+      if (bytes > MAX_SIGNALING_MESSAGE_BYTES) {
+        throw HolocallError.tooLarge('signaling message bytes', MAX_SIGNALING_MESSAGE_BYTES, bytes);
+      }
+      if (!this.#bucket.take()) {
+        throw new HolocallError(ErrorCode.RateLimited, 'too many requests', {
+          details: { limitPerSecond: MAX_SIGNALING_REQUESTS_PER_SECOND, burst: SIGNALING_REQUEST_BURST },
+        });
+      }
+      const request = parseMessage(SignalingRequest, raw, 'signaling request');
+      this.#queue
+        .push(() => this.#dispatch(request))
+        .then(
+          (data) => reply({ ok: true, data }),
+          (error: unknown) => this.#refuse(reply, error, request.type),
+        );
+    } catch (error) {
+      this.#refuse(reply, error, undefined);
+    }
+  }
+
+  #dispatch(request: SignalingRequest): Promise<unknown> {
+    switch (request.type) {
+      case 'join':
+        return join(this, request);
+      case 'leave':
+        return leave(this);
+      case 'getRouterRtpCapabilities':
+        return getRouterRtpCapabilities(this);
+      case 'setCapabilities':
+        return setCapabilities(this, request);
+      case 'createWebRtcTransport':
+        return createWebRtcTransport(this, request);
+      case 'connectWebRtcTransport':
+        return connectWebRtcTransport(this, request);
+      case 'restartIce':
+        return restartIce(this, request);
+      case 'produce':
+        return produce(this, request);
+      case 'produceData':
+        return produceData(this, request);
+      case 'closeProducer':
+        return closeProducer(this, request);
+      case 'closeDataProducer':
+        return closeDataProducer(this, request);
+      case 'consume':
+        return consume(this, request);
+      case 'resumeConsumer':
+        return resumeConsumer(this, request);
+      case 'consumeData':
+        return consumeData(this, request);
+      default: {
+        const unreachable: never = request;
+        throw HolocallError.badRequest('unknown request type', { type: (unreachable as { type: string }).type });
+      }
+    }
+  }
+
+  #refuse(reply: Ack, error: unknown, type: string | undefined): void {
+    const wire = toWireError(error);
+    this.#counters.refuse(wire.code);
+    if (wire.code === ErrorCode.Internal) this.logger.error('request failed', { type, error });
+    else this.logger.debug('request refused', { type, code: wire.code, message: wire.message });
+    reply({ ok: false, error: wire });
+  }
+
+  #onUnknownEvent(event: string, args: unknown[]): void {
+    this.#counters.requests += 1;
+    const last = args[args.length - 1];
+    const error = HolocallError.badRequest('unknown event; send requests as "request"', { event: event.slice(0, 64) });
+    if (typeof last === 'function') this.#refuse(last as Ack, error, undefined);
+    else {
+      this.#counters.unanswerable += 1;
+      this.#counters.refuse(ErrorCode.BadRequest);
+    }
+  }
+}

@@ -1,0 +1,58 @@
+import { MAX_SCTP_MESSAGE_BYTES, type SctpCapabilities, type TransportDirection } from '@holocall/protocol';
+import type { types } from 'mediasoup';
+import type { Logger } from '../logging/logger';
+import type { Peer } from '../peers/peer';
+
+/** SCTP streams per direction when the client does not say (mediasoup-client no longer reports them). */
+export const DEFAULT_SCTP_STREAMS = { OS: 1024, MIS: 1024 } as const;
+/** Starting estimate of a receiver's downlink; audio plus driver frames need far less. */
+export const INITIAL_OUTGOING_BITRATE = 600_000;
+
+export interface TransportAppData extends types.AppData {
+  peerId: string;
+  direction: TransportDirection;
+}
+
+export interface CreatePeerTransportOptions {
+  router: types.Router;
+  peer: Peer;
+  direction: TransportDirection;
+  listenIp: string;
+  announcedIp: string | undefined;
+  sctpCapabilities: SctpCapabilities | undefined;
+  logger: Logger;
+}
+
+/**
+ * A WebRtcTransport for one peer: UDP preferred, TCP allowed, SCTP on (driver frames ride
+ * data channels), and a maximum SCTP message size well above a driver frame so frames that
+ * cross the frame limit still reach the SFU and get a typed answer. A transport whose DTLS
+ * fails or closes is closed with everything on it; the peer stays joined and may create another.
+ */
+export async function createPeerTransport(options: CreatePeerTransportOptions): Promise<types.WebRtcTransport> {
+  const { router, peer, direction, logger } = options;
+  const listenIp: types.TransportListenIp =
+    options.announcedIp === undefined
+      ? { ip: options.listenIp }
+      : { ip: options.listenIp, announcedIp: options.announcedIp };
+  const transport = await router.createWebRtcTransport<TransportAppData>({
+    listenIps: [listenIp],
+    enableUdp: true,
+    enableTcp: true,
+    preferUdp: true,
+    enableSctp: true,
+    numSctpStreams: options.sctpCapabilities?.numStreams ?? DEFAULT_SCTP_STREAMS,
+    maxSctpMessageSize: MAX_SCTP_MESSAGE_BYTES,
+    initialAvailableOutgoingBitrate: INITIAL_OUTGOING_BITRATE,
+    appData: { peerId: peer.id, direction },
+  });
+  peer.transports.set(transport.id, transport);
+  transport.observer.on('close', () => peer.transports.delete(transport.id));
+  transport.on('dtlsstatechange', (state) => {
+    if (state === 'failed' || state === 'closed') {
+      logger.info('transport DTLS ended; closing the transport', { peer: peer.id, transport: transport.id, state });
+      transport.close();
+    }
+  });
+  return transport;
+}

@@ -1,0 +1,83 @@
+import { MAX_PEERS_PER_ROOM } from '@holocall/protocol';
+import { describe, expect, it } from 'vitest';
+import { ConfigError, DEFAULT_SFU_PORT, readSfuConfigFromEnv } from '../src/config/sfu-config';
+
+const SECRET = 'x'.repeat(32);
+
+/** Each problem as one line, `VARIABLE what is wrong`. */
+function problemsOf(env: NodeJS.ProcessEnv): string[] {
+  try {
+    readSfuConfigFromEnv(env);
+  } catch (error) {
+    if (error instanceof ConfigError) return error.issues.map((issue) => `${issue.variable} ${issue.problem}`);
+    throw error;
+  }
+  return [];
+}
+
+describe('SFU configuration from the environment', () => {
+  it('has defaults for everything but the token secret', () => {
+    const config = readSfuConfigFromEnv({ ROOM_TOKEN_SECRET: SECRET });
+    expect(config.port).toBe(DEFAULT_SFU_PORT);
+    expect(config.listenIp).toBe('127.0.0.1');
+    expect(config.workers).toBeGreaterThanOrEqual(1);
+    expect(config.maxPeersPerRoom).toBe(MAX_PEERS_PER_ROOM);
+  });
+
+  it('reads every variable', () => {
+    const config = readSfuConfigFromEnv({
+      ROOM_TOKEN_SECRET: SECRET,
+      SFU_PORT: '4000',
+      SFU_HTTP_HOST: '0.0.0.0',
+      SFU_LISTEN_IP: '0.0.0.0',
+      SFU_ANNOUNCED_IP: '203.0.113.7',
+      SFU_RTC_MIN_PORT: '41000',
+      SFU_RTC_MAX_PORT: '41100',
+      SFU_WORKERS: '3',
+      SFU_CORS_ORIGIN: 'https://a.example, https://b.example',
+      SFU_LOG_LEVEL: 'warn',
+      SFU_WORKER_LOG_LEVEL: 'error',
+      SFU_ROOM_EMPTY_GRACE_MS: '0',
+      SFU_MAX_PEERS_PER_ROOM: '8',
+      SFU_STATS_TOKEN: 'tok',
+    });
+    expect(config).toMatchObject({
+      port: 4000,
+      httpHost: '0.0.0.0',
+      announcedIp: '203.0.113.7',
+      rtcMinPort: 41000,
+      rtcMaxPort: 41100,
+      workers: 3,
+      corsOrigins: ['https://a.example', 'https://b.example'],
+      logLevel: 'warn',
+      workerLogLevel: 'error',
+      roomEmptyGraceMs: 0,
+      maxPeersPerRoom: 8,
+      statsToken: 'tok',
+    });
+  });
+
+  it('names each bad variable', () => {
+    expect(problemsOf({})).toEqual([expect.stringMatching(/^ROOM_TOKEN_SECRET/)]);
+    expect(problemsOf({ ROOM_TOKEN_SECRET: 'short' })[0]).toMatch(/ROOM_TOKEN_SECRET.*32 bytes/);
+    expect(problemsOf({ ROOM_TOKEN_SECRET: SECRET, SFU_PORT: 'abc' })).toEqual([expect.stringMatching(/^SFU_PORT/)]);
+    const many = problemsOf({
+      ROOM_TOKEN_SECRET: SECRET,
+      SFU_LISTEN_IP: 'localhost',
+      SFU_RTC_MIN_PORT: '5000',
+      SFU_RTC_MAX_PORT: '4000',
+      SFU_WORKERS: '0',
+      SFU_LOG_LEVEL: 'loud',
+      SFU_MAX_PEERS_PER_ROOM: String(MAX_PEERS_PER_ROOM + 1),
+    });
+    for (const name of [
+      'SFU_LISTEN_IP',
+      'SFU_RTC_MAX_PORT',
+      'SFU_WORKERS',
+      'SFU_LOG_LEVEL',
+      'SFU_MAX_PEERS_PER_ROOM',
+    ]) {
+      expect(many.some((p) => p.startsWith(name))).toBe(true);
+    }
+  });
+});
