@@ -69,8 +69,8 @@ export async function startInferenceProcess(
 
 export class ReceiverPageSocket {
   readonly ws: WebSocket;
-  readonly #texts: Message[] = [];
-  #waiters: { pred: (m: Message) => boolean; resolve: (m: Message) => void }[] = [];
+  private readonly texts: Message[] = [];
+  private waiters: { pred: (m: Message) => boolean; resolve: (m: Message) => void }[] = [];
   onBinary: (bytes: Uint8Array) => void = () => undefined;
 
   private constructor(ws: WebSocket) {
@@ -81,11 +81,11 @@ export class ReceiverPageSocket {
         return;
       }
       const m = JSON.parse(data.toString()) as Message;
-      const waiter = this.#waiters.find((w) => w.pred(m));
+      const waiter = this.waiters.find((w) => w.pred(m));
       if (waiter) {
-        this.#waiters = this.#waiters.filter((w) => w !== waiter);
+        this.waiters = this.waiters.filter((w) => w !== waiter);
         waiter.resolve(m);
-      } else this.#texts.push(m);
+      } else this.texts.push(m);
     });
   }
 
@@ -110,16 +110,16 @@ export class ReceiverPageSocket {
   }
 
   next(pred: (m: Message) => boolean, timeoutMs = 10_000): Promise<Message> {
-    const error = this.#texts.find((m) => m.type === 'error');
+    const error = this.texts.find((m) => m.type === 'error');
     if (error) return Promise.reject(new Error(`inference node error: ${JSON.stringify(error)}`));
-    const found = this.#texts.find(pred);
+    const found = this.texts.find(pred);
     if (found) {
-      this.#texts.splice(this.#texts.indexOf(found), 1);
+      this.texts.splice(this.texts.indexOf(found), 1);
       return Promise.resolve(found);
     }
     return new Promise((resolve, reject) => {
       const timer = setTimeout(() => reject(new Error('inference node: no answer in time')), timeoutMs);
-      this.#waiters.push({
+      this.waiters.push({
         pred: (m) => pred(m) || m.type === 'error',
         resolve: (m) => {
           clearTimeout(timer);

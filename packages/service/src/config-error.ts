@@ -36,19 +36,19 @@ export function issueLine(issue: ConfigIssue): string {
 
 /** Collects issues so that one start-up reports every bad variable at once, not the first only. */
 export class ConfigIssues {
-  readonly #issues: ConfigIssue[] = [];
+  private readonly recorded: ConfigIssue[] = [];
 
   get issues(): readonly ConfigIssue[] {
-    return this.#issues;
+    return this.recorded;
   }
 
   /** The variables at fault so far. */
   get variables(): string[] {
-    return this.#issues.map((issue) => issue.variable);
+    return this.recorded.map((issue) => issue.variable);
   }
 
   add(variable: string, problem: string): void {
-    this.#issues.push({ variable, problem });
+    this.recorded.push({ variable, problem });
   }
 
   /** Records `problem` for `variable` unless `ok`. */
@@ -58,11 +58,11 @@ export class ConfigIssues {
 
   /** Takes over the issues of a ConfigError thrown by a part read on its own. */
   merge(error: ConfigError): void {
-    this.#issues.push(...error.issues);
+    this.recorded.push(...error.issues);
   }
 
   /** Throws one ConfigError naming every variable at fault; nothing when all were good. */
   throwIfAny(): void {
-    if (this.#issues.length > 0) throw new ConfigError([...this.#issues]);
+    if (this.recorded.length > 0) throw new ConfigError([...this.recorded]);
   }
 }

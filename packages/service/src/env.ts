@@ -29,18 +29,18 @@ const FALSE = new Set(['0', 'false', 'no', 'off']);
  * when everything is read. Values of secrets and URLs never appear in a problem.
  */
 export class EnvReader extends ConfigIssues {
-  readonly #env: Env;
+  private readonly env: Env;
 
   constructor(env: Env) {
     super();
-    this.#env = env;
+    this.env = env;
   }
 
   /** The trimmed value, or `undefined` when unset or blank. */
   string(name: string): string | undefined;
   string(name: string, fallback: string): string;
   string(name: string, fallback?: string): string | undefined {
-    const raw = this.#env[name]?.trim();
+    const raw = this.env[name]?.trim();
     return raw === undefined || raw === '' ? fallback : raw;
   }
 

@@ -24,7 +24,7 @@ export class RetryPolicy {
   readonly delaysMs: readonly number[];
   readonly jitter: number;
   readonly maxAttempts: number;
-  readonly #random: () => number;
+  private readonly random: () => number;
 
   constructor(options: RetryPolicyOptions) {
     const { delaysMs, jitter = 0, maxAttempts = Number.POSITIVE_INFINITY, random = Math.random } = options;
@@ -36,14 +36,14 @@ export class RetryPolicy {
     this.delaysMs = [...delaysMs];
     this.jitter = jitter;
     this.maxAttempts = maxAttempts;
-    this.#random = random;
+    this.random = random;
   }
 
   /** The delay before retry number `attempt` (0-based), or null: give up. */
   nextDelay(attempt: number): number | null {
     if (!(attempt >= 0) || attempt >= this.maxAttempts) return null;
     const base = this.delaysMs[Math.min(Math.floor(attempt), this.delaysMs.length - 1)] as number;
-    return Math.round(base + base * this.jitter * this.#random());
+    return Math.round(base + base * this.jitter * this.random());
   }
 
   /** A counter over this policy: `next()` gives each retry's delay in turn, `reset()` starts over. */
@@ -53,25 +53,25 @@ export class RetryPolicy {
 }
 
 export class RetryAttempts {
-  #count = 0;
+  private retries = 0;
 
   constructor(readonly policy: RetryPolicy) {}
 
   /** Retries handed out since the last reset. */
   get count(): number {
-    return this.#count;
+    return this.retries;
   }
 
   /** The delay before the next retry (and counts it), or null: give up. */
   next(): number | null {
-    const delay = this.policy.nextDelay(this.#count);
-    if (delay !== null) this.#count++;
+    const delay = this.policy.nextDelay(this.retries);
+    if (delay !== null) this.retries++;
     return delay;
   }
 
   /** After a success: the next failure starts from the first delay again. */
   reset(): void {
-    this.#count = 0;
+    this.retries = 0;
   }
 }
 

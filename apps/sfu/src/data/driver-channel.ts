@@ -25,8 +25,8 @@ export class DriverChannel extends TypedEmitter<DriverChannelEvents> {
   readonly source: types.DataProducer;
   readonly relay: types.DataProducer;
   readonly guard: DriverFrameGuard;
-  readonly #tap: types.DataConsumer;
-  #closed = false;
+  private readonly tap: types.DataConsumer;
+  private isClosed = false;
 
   private constructor(
     source: types.DataProducer,
@@ -41,8 +41,8 @@ export class DriverChannel extends TypedEmitter<DriverChannelEvents> {
     this.source = source;
     this.relay = relay;
     this.guard = guard;
-    this.#tap = tap;
-    tap.on('message', (message, ppid) => this.#onFrame(message, ppid));
+    this.tap = tap;
+    tap.on('message', (message, ppid) => this.onFrame(message, ppid));
     source.observer.on('close', () => this.close());
     tap.observer.on('close', () => this.close());
     relay.observer.on('close', () => this.close());
@@ -70,20 +70,20 @@ export class DriverChannel extends TypedEmitter<DriverChannelEvents> {
   }
 
   get closed(): boolean {
-    return this.#closed;
+    return this.isClosed;
   }
 
   close(): void {
-    if (this.#closed) return;
-    this.#closed = true;
-    this.#tap.close();
+    if (this.isClosed) return;
+    this.isClosed = true;
+    this.tap.close();
     this.relay.close();
     this.source.close();
     this.emit('close');
   }
 
-  #onFrame(message: Buffer, ppid: number): void {
-    if (this.#closed) return;
+  private onFrame(message: Buffer, ppid: number): void {
+    if (this.isClosed) return;
     const verdict = this.guard.check(message.length);
     if (verdict === 'pass') {
       this.relay.send(message, ppid);

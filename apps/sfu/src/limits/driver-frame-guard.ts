@@ -33,33 +33,33 @@ export class DriverFrameGuard {
     droppedTooLarge: 0,
     droppedRateLimited: 0,
   };
-  readonly #bucket: TokenBucket;
-  readonly #maxBytes: number;
-  readonly #now: () => number;
-  readonly #lastNotice: Record<'too_large' | 'rate_limited', number> = {
+  private readonly bucket: TokenBucket;
+  private readonly maxBytes: number;
+  private readonly now: () => number;
+  private readonly lastNotice: Record<'too_large' | 'rate_limited', number> = {
     too_large: Number.NEGATIVE_INFINITY,
     rate_limited: Number.NEGATIVE_INFINITY,
   };
 
   constructor(options: { maxBytes?: number; ratePerSecond?: number; burst?: number; now?: () => number } = {}) {
-    this.#now = options.now ?? (() => performance.now());
-    this.#maxBytes = options.maxBytes ?? MAX_DRIVER_FRAME_BYTES;
-    this.#bucket = new TokenBucket(
+    this.now = options.now ?? (() => performance.now());
+    this.maxBytes = options.maxBytes ?? MAX_DRIVER_FRAME_BYTES;
+    this.bucket = new TokenBucket(
       options.ratePerSecond ?? MAX_DRIVER_FRAMES_PER_SECOND,
       options.burst ?? DRIVER_FRAME_BURST,
-      this.#now,
+      this.now,
     );
   }
 
   check(bytes: number): DriverFrameVerdict {
     this.counters.messagesIn += 1;
     this.counters.bytesIn += bytes;
-    if (bytes > this.#maxBytes) {
+    if (bytes > this.maxBytes) {
       this.counters.droppedTooLarge += 1;
       return 'too_large';
     }
     // A frame refused for size does not spend rate: only frames that would be forwarded count.
-    if (!this.#bucket.take()) {
+    if (!this.bucket.take()) {
       this.counters.droppedRateLimited += 1;
       return 'rate_limited';
     }
@@ -73,12 +73,12 @@ export class DriverFrameGuard {
    * kind of limit so a misbehaving sender cannot turn the SFU into a notification flood.
    */
   noticeFor(verdict: Exclude<DriverFrameVerdict, 'pass'>, bytes: number): HolocallError | undefined {
-    const now = this.#now();
-    if (now - this.#lastNotice[verdict] < LIMIT_NOTICE_INTERVAL_MS) return undefined;
-    this.#lastNotice[verdict] = now;
-    if (verdict === 'too_large') return HolocallError.tooLarge('driver frame bytes', this.#maxBytes, bytes);
+    const now = this.now();
+    if (now - this.lastNotice[verdict] < LIMIT_NOTICE_INTERVAL_MS) return undefined;
+    this.lastNotice[verdict] = now;
+    if (verdict === 'too_large') return HolocallError.tooLarge('driver frame bytes', this.maxBytes, bytes);
     return new HolocallError('rate_limited', 'driver frames arrive faster than the allowed rate; frames were dropped', {
-      details: { limitPerSecond: this.#bucket.ratePerSecond, burst: this.#bucket.capacity },
+      details: { limitPerSecond: this.bucket.ratePerSecond, burst: this.bucket.capacity },
     });
   }
 }

@@ -37,8 +37,8 @@ export class Peer extends TypedEmitter<PeerEvents> {
   readonly dataProducers = new Map<string, types.DataProducer>();
   readonly consumers = new Map<string, types.Consumer>();
   readonly dataConsumers = new Map<string, types.DataConsumer>();
-  readonly #notify: (notification: SignalingNotification) => void;
-  #closed = false;
+  private readonly deliver: (notification: SignalingNotification) => void;
+  private isClosed = false;
 
   constructor(claims: RoomTokenClaims, notify: (notification: SignalingNotification) => void) {
     super();
@@ -46,15 +46,15 @@ export class Peer extends TypedEmitter<PeerEvents> {
     if (claims.displayName !== undefined) this.identity.displayName = claims.displayName;
     this.grants = claims.grants;
     this.roomId = claims.roomId;
-    this.#notify = notify;
+    this.deliver = notify;
   }
 
   get closed(): boolean {
-    return this.#closed;
+    return this.isClosed;
   }
 
   notify(notification: SignalingNotification): void {
-    if (!this.#closed) this.#notify(notification);
+    if (!this.isClosed) this.deliver(notification);
   }
 
   /** One of this peer's own transports, or undefined (another peer's id is as unknown as a made-up one). */
@@ -63,8 +63,8 @@ export class Peer extends TypedEmitter<PeerEvents> {
   }
 
   close(reason: PeerCloseReason): void {
-    if (this.#closed) return;
-    this.#closed = true;
+    if (this.isClosed) return;
+    this.isClosed = true;
     for (const transport of this.transports.values()) transport.close();
     this.transports.clear();
     this.emit('close', reason);

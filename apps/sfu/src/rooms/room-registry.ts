@@ -17,20 +17,20 @@ export interface RoomRegistryOptions {
  * the least load (peers, plus one per room so empty rooms count too).
  */
 export class RoomRegistry {
-  readonly #rooms = new Map<string, Room>();
-  readonly #queue = new SerialQueue();
-  readonly #options: RoomRegistryOptions;
+  private readonly roomsById = new Map<string, Room>();
+  private readonly queue = new SerialQueue();
+  private readonly options: RoomRegistryOptions;
 
   constructor(options: RoomRegistryOptions) {
-    this.#options = options;
+    this.options = options;
   }
 
   get rooms(): Room[] {
-    return [...this.#rooms.values()];
+    return [...this.roomsById.values()];
   }
 
   get(roomId: string): Room | undefined {
-    return this.#rooms.get(roomId);
+    return this.roomsById.get(roomId);
   }
 
   /**
@@ -38,9 +38,9 @@ export class RoomRegistry {
    * own limit from the joiner's token, enforced below the SFU's global per-room limit.
    */
   join(roomId: string, peer: Peer, roomCapacity?: number): Promise<Room> {
-    return this.#queue.push(async () => {
-      let room = this.#rooms.get(roomId);
-      if (!room || room.closed) room = await this.#create(roomId);
+    return this.queue.push(async () => {
+      let room = this.roomsById.get(roomId);
+      if (!room || room.closed) room = await this.create(roomId);
       room.addPeer(peer, roomCapacity);
       return room;
     });
@@ -49,28 +49,28 @@ export class RoomRegistry {
   /** Load of a worker as used for placement: each room counts one, each peer one more. */
   loadOf(worker: Worker): number {
     let load = 0;
-    for (const room of this.#rooms.values()) if (room.worker === worker) load += 1 + room.peers.size;
+    for (const room of this.roomsById.values()) if (room.worker === worker) load += 1 + room.peers.size;
     return load;
   }
 
   closeAll(): void {
-    for (const room of [...this.#rooms.values()]) room.close('shutdown');
+    for (const room of [...this.roomsById.values()]) room.close('shutdown');
   }
 
-  async #create(roomId: string): Promise<Room> {
-    const worker = await this.#options.pool.leastLoaded((w) => this.loadOf(w));
+  private async create(roomId: string): Promise<Room> {
+    const worker = await this.options.pool.leastLoaded((w) => this.loadOf(w));
     const room = await Room.create({
       id: roomId,
       worker,
-      maxPeers: this.#options.maxPeersPerRoom,
-      emptyGraceMs: this.#options.roomEmptyGraceMs,
-      logger: this.#options.logger.child('room', { room: roomId }),
+      maxPeers: this.options.maxPeersPerRoom,
+      emptyGraceMs: this.options.roomEmptyGraceMs,
+      logger: this.options.logger.child('room', { room: roomId }),
     });
-    this.#rooms.set(roomId, room);
+    this.roomsById.set(roomId, room);
     room.on('close', () => {
-      if (this.#rooms.get(roomId) === room) this.#rooms.delete(roomId);
+      if (this.roomsById.get(roomId) === room) this.roomsById.delete(roomId);
     });
-    this.#options.logger.info('room created', { room: roomId, workerPid: worker.pid, slot: worker.appData.slot });
+    this.options.logger.info('room created', { room: roomId, workerPid: worker.pid, slot: worker.appData.slot });
     return room;
   }
 }

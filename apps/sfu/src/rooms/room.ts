@@ -47,11 +47,11 @@ export class Room extends TypedEmitter<RoomEvents> {
   readonly relayTransport: types.DirectTransport;
   readonly peers = new Map<string, Peer>();
   readonly driverChannels = new Map<string, DriverChannel>();
-  readonly #maxPeers: number;
-  readonly #emptyGraceMs: number;
-  readonly #logger: Logger;
-  #emptyTimer: NodeJS.Timeout | undefined;
-  #closed = false;
+  private readonly maxPeers: number;
+  private readonly emptyGraceMs: number;
+  private readonly logger: Logger;
+  private emptyTimer: NodeJS.Timeout | undefined;
+  private isClosed = false;
 
   private constructor(options: RoomOptions, router: types.Router, relayTransport: types.DirectTransport) {
     super();
@@ -59,11 +59,11 @@ export class Room extends TypedEmitter<RoomEvents> {
     this.worker = options.worker;
     this.router = router;
     this.relayTransport = relayTransport;
-    this.#maxPeers = options.maxPeers;
-    this.#emptyGraceMs = options.emptyGraceMs;
-    this.#logger = options.logger;
+    this.maxPeers = options.maxPeers;
+    this.emptyGraceMs = options.emptyGraceMs;
+    this.logger = options.logger;
     router.on('workerclose', () => this.close('worker_died'));
-    this.#armEmptyTimer();
+    this.armEmptyTimer();
   }
 
   static async create(options: RoomOptions): Promise<Room> {
@@ -81,7 +81,7 @@ export class Room extends TypedEmitter<RoomEvents> {
   }
 
   get closed(): boolean {
-    return this.#closed;
+    return this.isClosed;
   }
 
   /**
@@ -89,19 +89,19 @@ export class Room extends TypedEmitter<RoomEvents> {
    * and does not count against the room's capacity.
    */
   addPeer(peer: Peer, roomCapacity = Number.POSITIVE_INFINITY): void {
-    if (this.#closed) throw new HolocallError(ErrorCode.Unavailable, 'the room is closing; join again');
+    if (this.isClosed) throw new HolocallError(ErrorCode.Unavailable, 'the room is closing; join again');
     const previous = [...this.peers.values()].find((p) => p.identity.userId === peer.identity.userId);
     const count = this.peers.size - (previous ? 1 : 0);
-    const limit = Math.min(this.#maxPeers, roomCapacity);
+    const limit = Math.min(this.maxPeers, roomCapacity);
     if (count >= limit) {
       throw new HolocallError(ErrorCode.RoomFull, 'the room is full', { details: { limit } });
     }
     previous?.close('replaced');
     this.peers.set(peer.id, peer);
-    this.#disarmEmptyTimer();
-    peer.once('close', (reason) => this.#onPeerClosed(peer, reason));
+    this.disarmEmptyTimer();
+    peer.once('close', (reason) => this.onPeerClosed(peer, reason));
     this.broadcast({ type: 'peerJoined', peer: peer.identity }, peer);
-    this.#logger.info('peer joined', { peer: peer.id, user: peer.identity.userId, peers: this.peers.size });
+    this.logger.info('peer joined', { peer: peer.id, user: peer.identity.userId, peers: this.peers.size });
   }
 
   /** Sends a notification to every peer but `except`. */
@@ -133,38 +133,38 @@ export class Room extends TypedEmitter<RoomEvents> {
   }
 
   close(reason: RoomCloseReason): void {
-    if (this.#closed) return;
-    this.#closed = true;
-    this.#disarmEmptyTimer();
+    if (this.isClosed) return;
+    this.isClosed = true;
+    this.disarmEmptyTimer();
     const peerReason: PeerCloseReason = reason === 'worker_died' ? 'worker_died' : 'room_closed';
     for (const peer of [...this.peers.values()]) peer.close(peerReason);
     this.peers.clear();
     for (const channel of this.driverChannels.values()) channel.close();
     this.driverChannels.clear();
     this.router.close();
-    this.#logger.info('room closed', { reason });
+    this.logger.info('room closed', { reason });
     this.emit('close', reason);
   }
 
-  #onPeerClosed(peer: Peer, reason: PeerCloseReason): void {
+  private onPeerClosed(peer: Peer, reason: PeerCloseReason): void {
     this.peers.delete(peer.id);
-    if (this.#closed) return;
+    if (this.isClosed) return;
     this.broadcast({ type: 'peerLeft', peer: peer.identity });
-    this.#logger.info('peer left', { peer: peer.id, user: peer.identity.userId, reason, peers: this.peers.size });
-    if (this.peers.size === 0) this.#armEmptyTimer();
+    this.logger.info('peer left', { peer: peer.id, user: peer.identity.userId, reason, peers: this.peers.size });
+    if (this.peers.size === 0) this.armEmptyTimer();
   }
 
-  #armEmptyTimer(): void {
-    this.#disarmEmptyTimer();
-    this.#emptyTimer = setTimeout(() => {
+  private armEmptyTimer(): void {
+    this.disarmEmptyTimer();
+    this.emptyTimer = setTimeout(() => {
       if (this.peers.size === 0) this.close('empty');
-    }, this.#emptyGraceMs);
-    this.#emptyTimer.unref();
+    }, this.emptyGraceMs);
+    this.emptyTimer.unref();
   }
 
-  #disarmEmptyTimer(): void {
-    if (this.#emptyTimer) clearTimeout(this.#emptyTimer);
-    this.#emptyTimer = undefined;
+  private disarmEmptyTimer(): void {
+    if (this.emptyTimer) clearTimeout(this.emptyTimer);
+    this.emptyTimer = undefined;
   }
 }
 

@@ -4,12 +4,12 @@
  * one so a client's requests are handled in the order it sent them.
  */
 export class SerialQueue {
-  #tail: Promise<unknown> = Promise.resolve();
+  private tail: Promise<unknown> = Promise.resolve();
 
   push<T>(task: () => Promise<T> | T): Promise<T> {
-    const run = this.#tail.then(task, task);
+    const run = this.tail.then(task, task);
     // The chain must go on whatever this task does; its own caller sees its failure.
-    this.#tail = run.catch(() => undefined);
+    this.tail = run.catch(() => undefined);
     return run;
   }
 }

@@ -46,49 +46,49 @@ export class SignalingConnection implements RequestContext {
   readonly config: SfuConfig;
   readonly registry: RoomRegistry;
   readonly logger: Logger;
-  readonly #socket: Socket;
-  readonly #counters: SignalingCounters;
-  readonly #bucket = new TokenBucket(MAX_SIGNALING_REQUESTS_PER_SECOND, SIGNALING_REQUEST_BURST);
-  readonly #queue = new SerialQueue();
-  #session: Session | undefined;
+  private readonly socket: Socket;
+  private readonly counters: SignalingCounters;
+  private readonly bucket = new TokenBucket(MAX_SIGNALING_REQUESTS_PER_SECOND, SIGNALING_REQUEST_BURST);
+  private readonly queue = new SerialQueue();
+  private currentSession: Session | undefined;
 
   constructor(socket: Socket, deps: SignalingDeps) {
-    this.#socket = socket;
+    this.socket = socket;
     this.config = deps.config;
     this.registry = deps.registry;
-    this.#counters = deps.counters;
+    this.counters = deps.counters;
     this.logger = deps.logger.child('socket', { socket: socket.id });
-    this.#counters.connections += 1;
-    socket.on(SIGNALING_REQUEST_EVENT, (raw: unknown, ack: unknown) => this.#onRequest(raw, ack));
+    this.counters.connections += 1;
+    socket.on(SIGNALING_REQUEST_EVENT, (raw: unknown, ack: unknown) => this.onRequest(raw, ack));
     socket.onAny((event: string, ...args: unknown[]) => {
-      if (event !== SIGNALING_REQUEST_EVENT) this.#onUnknownEvent(event, args);
+      if (event !== SIGNALING_REQUEST_EVENT) this.onUnknownEvent(event, args);
     });
     socket.on('disconnect', () => {
-      this.#counters.connections -= 1;
-      this.#session?.peer.close('disconnected');
+      this.counters.connections -= 1;
+      this.currentSession?.peer.close('disconnected');
     });
   }
 
   get joined(): boolean {
-    return this.#session !== undefined;
+    return this.currentSession !== undefined;
   }
 
   session(): Session {
-    if (!this.#session) throw new HolocallError(ErrorCode.Unauthenticated, 'join a room first');
-    return this.#session;
+    if (!this.currentSession) throw new HolocallError(ErrorCode.Unauthenticated, 'join a room first');
+    return this.currentSession;
   }
 
   attach(room: Room, peer: Peer): void {
-    this.#session = { room, peer };
+    this.currentSession = { room, peer };
     this.logger.info('joined', { room: room.id, peer: peer.id, user: peer.identity.userId });
     peer.once('close', (reason) => {
-      if (this.#session?.peer === peer) this.#session = undefined;
+      if (this.currentSession?.peer === peer) this.currentSession = undefined;
       if (reason === 'replaced') {
         this.notify({
           type: 'sessionReplaced',
           error: toWireError(new HolocallError(ErrorCode.Conflict, 'you joined this room from another session')),
         });
-        this.#socket.disconnect(true);
+        this.socket.disconnect(true);
       } else if (reason === 'worker_died') {
         this.notify({
           type: 'rejoinRequired',
@@ -99,14 +99,14 @@ export class SignalingConnection implements RequestContext {
   }
 
   notify(notification: SignalingNotification): void {
-    this.#socket.emit(SIGNALING_NOTIFICATION_EVENT, notification);
+    this.socket.emit(SIGNALING_NOTIFICATION_EVENT, notification);
   }
 
-  #onRequest(raw: unknown, ack: unknown): void {
-    this.#counters.requests += 1;
+  private onRequest(raw: unknown, ack: unknown): void {
+    this.counters.requests += 1;
     if (typeof ack !== 'function') {
       // Nothing to answer on; counting it is all that can be done.
-      this.#counters.unanswerable += 1;
+      this.counters.unanswerable += 1;
       return;
     }
     const reply = ack as Ack;
@@ -115,24 +115,24 @@ export class SignalingConnection implements RequestContext {
       if (bytes > MAX_SIGNALING_MESSAGE_BYTES) {
         throw HolocallError.tooLarge('signaling message bytes', MAX_SIGNALING_MESSAGE_BYTES, bytes);
       }
-      if (!this.#bucket.take()) {
+      if (!this.bucket.take()) {
         throw new HolocallError(ErrorCode.RateLimited, 'too many requests', {
           details: { limitPerSecond: MAX_SIGNALING_REQUESTS_PER_SECOND, burst: SIGNALING_REQUEST_BURST },
         });
       }
       const request = parseMessage(SignalingRequest, raw, 'signaling request');
-      this.#queue
-        .push(() => this.#dispatch(request))
+      this.queue
+        .push(() => this.dispatch(request))
         .then(
           (data) => reply({ ok: true, data }),
-          (error: unknown) => this.#refuse(reply, error, request.type),
+          (error: unknown) => this.refuse(reply, error, request.type),
         );
     } catch (error) {
-      this.#refuse(reply, error, undefined);
+      this.refuse(reply, error, undefined);
     }
   }
 
-  #dispatch(request: SignalingRequest): Promise<unknown> {
+  private dispatch(request: SignalingRequest): Promise<unknown> {
     switch (request.type) {
       case 'join':
         return join(this, request);
@@ -169,22 +169,22 @@ export class SignalingConnection implements RequestContext {
     }
   }
 
-  #refuse(reply: Ack, error: unknown, type: string | undefined): void {
+  private refuse(reply: Ack, error: unknown, type: string | undefined): void {
     const wire = toWireError(error);
-    this.#counters.refuse(wire.code);
+    this.counters.refuse(wire.code);
     if (wire.code === ErrorCode.Internal) this.logger.error('request failed', { type, error });
     else this.logger.debug('request refused', { type, code: wire.code, message: wire.message });
     reply({ ok: false, error: wire });
   }
 
-  #onUnknownEvent(event: string, args: unknown[]): void {
-    this.#counters.requests += 1;
+  private onUnknownEvent(event: string, args: unknown[]): void {
+    this.counters.requests += 1;
     const last = args[args.length - 1];
     const error = HolocallError.badRequest('unknown event; send requests as "request"', { event: event.slice(0, 64) });
-    if (typeof last === 'function') this.#refuse(last as Ack, error, undefined);
+    if (typeof last === 'function') this.refuse(last as Ack, error, undefined);
     else {
-      this.#counters.unanswerable += 1;
-      this.#counters.refuse(ErrorCode.BadRequest);
+      this.counters.unanswerable += 1;
+      this.counters.refuse(ErrorCode.BadRequest);
     }
   }
 }

@@ -39,23 +39,23 @@ export const WORKER_RESPAWN_POLICY = new RetryPolicy({ delaysMs: [250, 500, 1000
  * soon as the replacement is up.
  */
 export class WorkerPool extends TypedEmitter<WorkerPoolEvents> {
-  readonly #slots: (Worker | undefined)[];
-  readonly #options: WorkerPoolOptions;
-  readonly #logger: Logger;
-  #waiters: (() => void)[] = [];
-  #closed = false;
+  private readonly slots: (Worker | undefined)[];
+  private readonly options: WorkerPoolOptions;
+  private readonly logger: Logger;
+  private waiters: (() => void)[] = [];
+  private closed = false;
 
   private constructor(options: WorkerPoolOptions) {
     super();
-    this.#options = options;
-    this.#logger = options.logger;
-    this.#slots = new Array(options.count).fill(undefined);
+    this.options = options;
+    this.logger = options.logger;
+    this.slots = new Array(options.count).fill(undefined);
   }
 
   static async create(options: WorkerPoolOptions): Promise<WorkerPool> {
     const pool = new WorkerPool(options);
     try {
-      await Promise.all(pool.#slots.map((_, slot) => pool.#spawn(slot)));
+      await Promise.all(pool.slots.map((_, slot) => pool.spawn(slot)));
     } catch (error) {
       pool.close();
       throw error;
@@ -65,11 +65,11 @@ export class WorkerPool extends TypedEmitter<WorkerPoolEvents> {
 
   /** Workers that are alive now, in slot order. */
   get workers(): Worker[] {
-    return this.#slots.filter((worker): worker is Worker => worker !== undefined && !worker.died && !worker.closed);
+    return this.slots.filter((worker): worker is Worker => worker !== undefined && !worker.died && !worker.closed);
   }
 
   get size(): number {
-    return this.#slots.length;
+    return this.slots.length;
   }
 
   /**
@@ -79,7 +79,7 @@ export class WorkerPool extends TypedEmitter<WorkerPoolEvents> {
   async leastLoaded(loadOf: (worker: Worker) => number): Promise<Worker> {
     const deadline = performance.now() + WORKER_WAIT_TIMEOUT_MS;
     for (;;) {
-      if (this.#closed) throw new HolocallError(ErrorCode.Unavailable, 'the SFU is shutting down');
+      if (this.closed) throw new HolocallError(ErrorCode.Unavailable, 'the SFU is shutting down');
       const live = this.workers;
       if (live.length > 0) {
         return live.reduce((best, worker) => (loadOf(worker) < loadOf(best) ? worker : best));
@@ -88,7 +88,7 @@ export class WorkerPool extends TypedEmitter<WorkerPoolEvents> {
       if (left <= 0) throw new HolocallError(ErrorCode.Unavailable, 'no media worker is available');
       await new Promise<void>((resolve) => {
         const timer = setTimeout(resolve, left);
-        this.#waiters.push(() => {
+        this.waiters.push(() => {
           clearTimeout(timer);
           resolve();
         });
@@ -97,58 +97,58 @@ export class WorkerPool extends TypedEmitter<WorkerPoolEvents> {
   }
 
   close(): void {
-    if (this.#closed) return;
-    this.#closed = true;
-    for (const worker of this.#slots) worker?.close();
-    this.#wake();
+    if (this.closed) return;
+    this.closed = true;
+    for (const worker of this.slots) worker?.close();
+    this.wake();
   }
 
-  async #spawn(slot: number): Promise<Worker> {
+  private async spawn(slot: number): Promise<Worker> {
     const worker = (await mediasoup.createWorker<WorkerAppData>({
-      ...this.#options.settings,
+      ...this.options.settings,
       appData: { slot },
     })) as Worker;
-    if (this.#closed) {
+    if (this.closed) {
       worker.close();
       throw new HolocallError(ErrorCode.Unavailable, 'the SFU is shutting down');
     }
-    this.#slots[slot] = worker;
-    worker.on('died', (error) => this.#onDied(slot, worker, error));
-    this.#logger.info('media worker started', { slot, pid: worker.pid });
-    this.#wake();
+    this.slots[slot] = worker;
+    worker.on('died', (error) => this.onDied(slot, worker, error));
+    this.logger.info('media worker started', { slot, pid: worker.pid });
+    this.wake();
     return worker;
   }
 
-  #onDied(slot: number, worker: Worker, error: Error): void {
-    if (this.#slots[slot] === worker) this.#slots[slot] = undefined;
-    this.#logger.error('media worker died', { slot, pid: worker.pid, error });
+  private onDied(slot: number, worker: Worker, error: Error): void {
+    if (this.slots[slot] === worker) this.slots[slot] = undefined;
+    this.logger.error('media worker died', { slot, pid: worker.pid, error });
     this.emit('workerdied', slot, worker.pid, error);
-    void this.#replace(slot);
+    void this.replace(slot);
   }
 
-  async #replace(slot: number): Promise<void> {
+  private async replace(slot: number): Promise<void> {
     const attempts = WORKER_RESPAWN_POLICY.attempts();
-    while (!this.#closed) {
+    while (!this.closed) {
       try {
-        const worker = await this.#spawn(slot);
+        const worker = await this.spawn(slot);
         this.emit('workerreplaced', slot, worker);
         return;
       } catch (error) {
-        if (this.#closed) return;
+        if (this.closed) return;
         const delay = attempts.next();
         if (delay === null) {
-          this.#logger.error('replacing a media worker failed; giving up on the slot', { slot, error });
+          this.logger.error('replacing a media worker failed; giving up on the slot', { slot, error });
           return;
         }
-        this.#logger.error('replacing a media worker failed; trying again', { slot, error, delayMs: delay });
+        this.logger.error('replacing a media worker failed; trying again', { slot, error, delayMs: delay });
         await new Promise((resolve) => setTimeout(resolve, delay));
       }
     }
   }
 
-  #wake(): void {
-    const waiters = this.#waiters;
-    this.#waiters = [];
+  private wake(): void {
+    const waiters = this.waiters;
+    this.waiters = [];
     for (const wake of waiters) wake();
   }
 }

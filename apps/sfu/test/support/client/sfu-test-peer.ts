@@ -18,14 +18,14 @@ export class SfuTestPeer {
   joined: SignalingResponseOf<'join'> | undefined;
   send: WeriftSendTransport | undefined;
   recv: WeriftRecvTransport | undefined;
-  #driverChannel: { dataProducerId: string; send: (bytes: Buffer) => void } | undefined;
-  #frameListeners: FrameListener[] = [];
-  #rtpListeners: RtpListener[] = [];
-  #unsubscribe: (() => void) | undefined;
-  #consumedData = new Set<string>();
-  #consumedMedia = new Set<string>();
-  #receivingChannels: RTCDataChannel[] = [];
-  #noticesAtJoin = 0;
+  private driverChannel: { dataProducerId: string; send: (bytes: Buffer) => void } | undefined;
+  private frameListeners: FrameListener[] = [];
+  private rtpListeners: RtpListener[] = [];
+  private unsubscribe: (() => void) | undefined;
+  private consumedData = new Set<string>();
+  private consumedMedia = new Set<string>();
+  private receivingChannels: RTCDataChannel[] = [];
+  private noticesAtJoin = 0;
   /** Errors from background consumption (a test asserts there are none). */
   readonly backgroundErrors: unknown[] = [];
 
@@ -43,7 +43,7 @@ export class SfuTestPeer {
   }
 
   async join(roomId: string, token: string): Promise<SignalingResponseOf<'join'>> {
-    this.#noticesAtJoin = this.signaling.notifications.length;
+    this.noticesAtJoin = this.signaling.notifications.length;
     this.joined = await this.signaling.request('join', { roomId, token });
     await this.signaling.request('setCapabilities', {
       rtpCapabilities: WERIFT_RTP_CAPABILITIES,
@@ -55,13 +55,13 @@ export class SfuTestPeer {
   async publishDriverFrames(): Promise<string> {
     this.send ??= await WeriftSendTransport.create(this.signaling);
     const { dataProducerId, channel } = await this.send.produceDriverFrames();
-    this.#driverChannel = { dataProducerId, send: (bytes) => channel.send(bytes) };
+    this.driverChannel = { dataProducerId, send: (bytes) => channel.send(bytes) };
     return dataProducerId;
   }
 
   sendFrame(bytes: Buffer): void {
-    if (!this.#driverChannel) throw new Error('publishDriverFrames first');
-    this.#driverChannel.send(bytes);
+    if (!this.driverChannel) throw new Error('publishDriverFrames first');
+    this.driverChannel.send(bytes);
   }
 
   async publish(kind: 'audio' | 'video'): Promise<MediaSender> {
@@ -71,15 +71,15 @@ export class SfuTestPeer {
 
   /** Driver-frame channels this peer receives on that are open now. */
   get openReceivingChannels(): number {
-    return this.#receivingChannels.filter((channel) => channel.readyState === 'open').length;
+    return this.receivingChannels.filter((channel) => channel.readyState === 'open').length;
   }
 
   onFrame(listener: FrameListener): void {
-    this.#frameListeners.push(listener);
+    this.frameListeners.push(listener);
   }
 
   onRtp(listener: RtpListener): void {
-    this.#rtpListeners.push(listener);
+    this.rtpListeners.push(listener);
   }
 
   /**
@@ -90,14 +90,14 @@ export class SfuTestPeer {
     if (!this.joined) throw new Error('join first');
     this.recv ??= await WeriftRecvTransport.create(this.signaling);
     const media = options.media ?? true;
-    this.#unsubscribe?.();
-    this.#unsubscribe = this.signaling.onNotification((n) => {
+    this.unsubscribe?.();
+    this.unsubscribe = this.signaling.onNotification((n) => {
       if (n.type === 'newDataProducer')
-        void this.#consumeData(n.dataProducer).catch((e) => this.backgroundErrors.push(e));
-      if (n.type === 'newProducer' && media) void this.#consume(n.producer).catch((e) => this.backgroundErrors.push(e));
+        void this.consumeData(n.dataProducer).catch((e) => this.backgroundErrors.push(e));
+      if (n.type === 'newProducer' && media) void this.consume(n.producer).catch((e) => this.backgroundErrors.push(e));
     });
     // Producers announced between join and now are in the notifications already received.
-    const since = this.signaling.notifications.slice(this.#noticesAtJoin);
+    const since = this.signaling.notifications.slice(this.noticesAtJoin);
     const closed = new Set(
       since.flatMap((n) =>
         n.type === 'dataProducerClosed' ? [n.dataProducerId] : n.type === 'producerClosed' ? [n.producerId] : [],
@@ -112,19 +112,19 @@ export class SfuTestPeer {
       ...since.flatMap((n) => (n.type === 'newProducer' ? [n.producer] : [])),
     ].filter((info) => !closed.has(info.producerId));
     await Promise.all([
-      ...dataProducers.map((info) => this.#consumeData(info)),
-      ...(media ? producers.map((info) => this.#consume(info)) : []),
+      ...dataProducers.map((info) => this.consumeData(info)),
+      ...(media ? producers.map((info) => this.consume(info)) : []),
     ]);
   }
 
   /** Drops every transport (after `rejoinRequired` the SFU side is gone) so the peer can join again. */
   async resetMedia(): Promise<void> {
-    this.#unsubscribe?.();
-    this.#unsubscribe = undefined;
-    this.#driverChannel = undefined;
-    this.#consumedData.clear();
-    this.#consumedMedia.clear();
-    this.#receivingChannels = [];
+    this.unsubscribe?.();
+    this.unsubscribe = undefined;
+    this.driverChannel = undefined;
+    this.consumedData.clear();
+    this.consumedMedia.clear();
+    this.receivingChannels = [];
     await Promise.all([this.send?.close(), this.recv?.close()]);
     this.send = undefined;
     this.recv = undefined;
@@ -136,23 +136,23 @@ export class SfuTestPeer {
     this.signaling.close();
   }
 
-  async #consumeData(info: DataProducerInfo): Promise<void> {
-    if (!this.recv || this.#consumedData.has(info.dataProducerId)) return;
-    this.#consumedData.add(info.dataProducerId);
+  private async consumeData(info: DataProducerInfo): Promise<void> {
+    if (!this.recv || this.consumedData.has(info.dataProducerId)) return;
+    this.consumedData.add(info.dataProducerId);
     const received = await this.recv.consumeData(info.dataProducerId);
-    this.#receivingChannels.push(received.channel);
+    this.receivingChannels.push(received.channel);
     received.channel.onMessage.subscribe((message) => {
       const bytes = typeof message === 'string' ? Buffer.from(message) : message;
-      for (const listener of this.#frameListeners) listener(received.owner, bytes);
+      for (const listener of this.frameListeners) listener(received.owner, bytes);
     });
   }
 
-  async #consume(info: ProducerInfo): Promise<void> {
-    if (!this.recv || this.#consumedMedia.has(info.producerId)) return;
-    this.#consumedMedia.add(info.producerId);
+  private async consume(info: ProducerInfo): Promise<void> {
+    if (!this.recv || this.consumedMedia.has(info.producerId)) return;
+    this.consumedMedia.add(info.producerId);
     const received = await this.recv.consume(info.producerId);
     received.track.onReceiveRtp.subscribe((packet) => {
-      for (const listener of this.#rtpListeners) listener(received.owner, packet, info.kind);
+      for (const listener of this.rtpListeners) listener(received.owner, packet, info.kind);
     });
   }
 }

@@ -26,16 +26,16 @@ type Waiter = { match: (n: SignalingNotification) => boolean; resolve: (n: Signa
 export class SignalingClient {
   readonly socket: Socket;
   readonly notifications: SignalingNotification[] = [];
-  #waiters: Waiter[] = [];
-  #listeners: ((n: SignalingNotification) => void)[] = [];
+  private waiters: Waiter[] = [];
+  private listeners: ((n: SignalingNotification) => void)[] = [];
 
   private constructor(socket: Socket) {
     this.socket = socket;
     socket.on(SIGNALING_NOTIFICATION_EVENT, (notification: SignalingNotification) => {
       this.notifications.push(notification);
-      for (const listener of this.#listeners) listener(notification);
-      const ready = this.#waiters.filter((w) => w.match(notification));
-      this.#waiters = this.#waiters.filter((w) => !ready.includes(w));
+      for (const listener of this.listeners) listener(notification);
+      const ready = this.waiters.filter((w) => w.match(notification));
+      this.waiters = this.waiters.filter((w) => !ready.includes(w));
       for (const waiter of ready) waiter.resolve(notification);
     });
   }
@@ -79,9 +79,9 @@ export class SignalingClient {
   }
 
   onNotification(listener: (n: SignalingNotification) => void): () => void {
-    this.#listeners.push(listener);
+    this.listeners.push(listener);
     return () => {
-      this.#listeners = this.#listeners.filter((l) => l !== listener);
+      this.listeners = this.listeners.filter((l) => l !== listener);
     };
   }
 
@@ -96,7 +96,7 @@ export class SignalingClient {
     if (seen) return Promise.resolve(seen as SignalingNotificationOf<T>);
     return new Promise((resolve, reject) => {
       const timer = setTimeout(() => {
-        this.#waiters = this.#waiters.filter((w) => w !== waiter);
+        this.waiters = this.waiters.filter((w) => w !== waiter);
         reject(new Error(`no ${type} notification within ${timeoutMs} ms`));
       }, timeoutMs);
       const waiter: Waiter = {
@@ -106,7 +106,7 @@ export class SignalingClient {
           resolve(n as SignalingNotificationOf<T>);
         },
       };
-      this.#waiters.push(waiter);
+      this.waiters.push(waiter);
     });
   }
 

@@ -26,16 +26,16 @@ export interface ReceivedTrack {
 export class WeriftRecvTransport {
   readonly id: string;
   readonly pc: RTCPeerConnection;
-  readonly #signaling: SignalingClient;
-  readonly #remote: SignalingResponseOf<'createWebRtcTransport'>;
-  readonly #sections: RemoteSection[] = [];
-  #connected = false;
-  #version = 1;
-  #chain: Promise<unknown> = Promise.resolve();
+  private readonly signaling: SignalingClient;
+  private readonly remote: SignalingResponseOf<'createWebRtcTransport'>;
+  private readonly sections: RemoteSection[] = [];
+  private connected = false;
+  private version = 1;
+  private chain: Promise<unknown> = Promise.resolve();
 
   private constructor(signaling: SignalingClient, remote: SignalingResponseOf<'createWebRtcTransport'>) {
-    this.#signaling = signaling;
-    this.#remote = remote;
+    this.signaling = signaling;
+    this.remote = remote;
     this.id = remote.transportId;
     this.pc = new RTCPeerConnection(weriftPeerConfig());
   }
@@ -49,8 +49,8 @@ export class WeriftRecvTransport {
   }
 
   consumeData(dataProducerId: string): Promise<ReceivedDataChannel> {
-    return this.#serial(async () => {
-      const response = await this.#signaling.request('consumeData', { transportId: this.id, dataProducerId });
+    return this.serial(async () => {
+      const response = await this.signaling.request('consumeData', { transportId: this.id, dataProducerId });
       const { streamId, ordered, maxPacketLifeTime, maxRetransmits } = response.sctpStreamParameters;
       const channel = this.pc.createDataChannel(response.label, {
         negotiated: true,
@@ -59,9 +59,9 @@ export class WeriftRecvTransport {
         ...(maxPacketLifeTime === undefined ? {} : { maxPacketLifeTime }),
         ...(maxRetransmits === undefined ? {} : { maxRetransmits }),
       });
-      if (!this.#sections.some((s) => s.kind === 'application')) {
-        this.#sections.push({ kind: 'application', mid: 'datachannel' });
-        await this.#renegotiate();
+      if (!this.sections.some((s) => s.kind === 'application')) {
+        this.sections.push({ kind: 'application', mid: 'datachannel' });
+        await this.renegotiate();
       }
       return { dataConsumerId: response.dataConsumerId, dataProducerId, owner: response.owner, channel };
     });
@@ -69,11 +69,11 @@ export class WeriftRecvTransport {
 
   /** Consumes a producer, then resumes it once the track exists (consumers start paused). */
   consume(producerId: string): Promise<ReceivedTrack> {
-    return this.#serial(async () => {
-      const response = await this.#signaling.request('consume', { transportId: this.id, producerId });
+    return this.serial(async () => {
+      const response = await this.signaling.request('consume', { transportId: this.id, producerId });
       const { rtpParameters } = response;
-      const mid = rtpParameters.mid ?? String(this.#sections.length);
-      this.#sections.push({
+      const mid = rtpParameters.mid ?? String(this.sections.length);
+      this.sections.push({
         kind: response.kind,
         mid,
         direction: 'sendonly',
@@ -82,11 +82,11 @@ export class WeriftRecvTransport {
         cname: rtpParameters.rtcp?.cname,
         streamId: response.owner.peerId,
       });
-      await this.#renegotiate();
+      await this.renegotiate();
       const transceiver = this.pc.getTransceivers().find((t) => t.mid === mid);
       const track = transceiver?.receiver.tracks[0];
       if (!track) throw new Error(`no receiving track for mid ${mid}`);
-      await this.#signaling.request('resumeConsumer', { consumerId: response.consumerId });
+      await this.signaling.request('resumeConsumer', { consumerId: response.consumerId });
       return { consumerId: response.consumerId, producerId, owner: response.owner, track };
     });
   }
@@ -95,22 +95,22 @@ export class WeriftRecvTransport {
     await this.pc.close();
   }
 
-  #serial<T>(task: () => Promise<T>): Promise<T> {
-    const run = this.#chain.then(task, task);
-    this.#chain = run.catch(() => undefined);
+  private serial<T>(task: () => Promise<T>): Promise<T> {
+    const run = this.chain.then(task, task);
+    this.chain = run.catch(() => undefined);
     return run;
   }
 
-  async #renegotiate(): Promise<void> {
+  private async renegotiate(): Promise<void> {
     await this.pc.setRemoteDescription({
       type: 'offer',
-      sdp: writeRemoteSdp(this.#remote, this.#sections, 'actpass', this.#version++),
+      sdp: writeRemoteSdp(this.remote, this.sections, 'actpass', this.version++),
     });
     const answer = await this.pc.createAnswer();
     await this.pc.setLocalDescription(answer);
-    if (!this.#connected) {
-      this.#connected = true;
-      await this.#signaling.request('connectWebRtcTransport', {
+    if (!this.connected) {
+      this.connected = true;
+      await this.signaling.request('connectWebRtcTransport', {
         transportId: this.id,
         dtlsParameters: { role: 'client', fingerprints: [localFingerprint(this.pc.localDescription?.sdp ?? '')] },
       });

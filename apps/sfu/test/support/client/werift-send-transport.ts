@@ -48,15 +48,15 @@ export const VP8_KEYFRAME_PAYLOAD = Buffer.from([
 export class WeriftSendTransport {
   readonly id: string;
   readonly pc: RTCPeerConnection;
-  readonly #signaling: SignalingClient;
-  readonly #remote: SignalingResponseOf<'createWebRtcTransport'>;
-  #connected = false;
-  #version = 1;
-  #nextStreamId = 0;
+  private readonly signaling: SignalingClient;
+  private readonly remote: SignalingResponseOf<'createWebRtcTransport'>;
+  private connected = false;
+  private version = 1;
+  private nextStreamId = 0;
 
   private constructor(signaling: SignalingClient, remote: SignalingResponseOf<'createWebRtcTransport'>) {
-    this.#signaling = signaling;
-    this.#remote = remote;
+    this.signaling = signaling;
+    this.remote = remote;
     this.id = remote.transportId;
     this.pc = new RTCPeerConnection(weriftPeerConfig());
   }
@@ -73,10 +73,10 @@ export class WeriftSendTransport {
   async produceDriverFrames(
     sctp: { ordered?: boolean; maxRetransmits?: number } = { ordered: false, maxRetransmits: 0 },
   ): Promise<{ dataProducerId: string; channel: RTCDataChannel }> {
-    const id = this.#nextStreamId++;
+    const id = this.nextStreamId++;
     const channel = this.pc.createDataChannel(DRIVER_DATA_LABEL, { negotiated: true, id, ...sctp });
-    if (!this.#hasApplicationSection()) await this.#negotiate();
-    const { dataProducerId } = await this.#signaling.request('produceData', {
+    if (!this.hasApplicationSection()) await this.negotiate();
+    const { dataProducerId } = await this.signaling.request('produceData', {
       transportId: this.id,
       label: DRIVER_DATA_LABEL,
       sctpStreamParameters: { streamId: id, ...sctp },
@@ -89,11 +89,11 @@ export class WeriftSendTransport {
   async produce(kind: 'audio' | 'video'): Promise<MediaSender> {
     const track = new MediaStreamTrack({ kind });
     const transceiver = this.pc.addTransceiver(track, { direction: 'sendonly' });
-    await this.#negotiate();
+    await this.negotiate();
     const mid = transceiver.mid;
     if (!mid) throw new Error('transceiver has no mid after negotiation');
     const codec = CODECS[kind];
-    const { producerId } = await this.#signaling.request('produce', {
+    const { producerId } = await this.signaling.request('produce', {
       transportId: this.id,
       kind,
       source: kind === 'audio' ? 'mic' : 'crop',
@@ -125,12 +125,12 @@ export class WeriftSendTransport {
     await this.pc.close();
   }
 
-  #hasApplicationSection(): boolean {
+  private hasApplicationSection(): boolean {
     return (this.pc.localDescription?.sdp ?? '').includes('m=application');
   }
 
   /** Offer locally, answer with the SFU's parameters; the first time also sends our DTLS fingerprint. */
-  async #negotiate(): Promise<void> {
+  private async negotiate(): Promise<void> {
     const offer = await this.pc.createOffer();
     await this.pc.setLocalDescription(offer);
     const sdp = this.pc.localDescription?.sdp ?? '';
@@ -140,16 +140,16 @@ export class WeriftSendTransport {
       const kind = lines[0]?.startsWith('m=video') ? 'video' : 'audio';
       return { kind, mid, direction: 'recvonly', codecs: [CODECS[kind]] };
     });
-    if (!this.#connected) {
-      this.#connected = true;
-      await this.#signaling.request('connectWebRtcTransport', {
+    if (!this.connected) {
+      this.connected = true;
+      await this.signaling.request('connectWebRtcTransport', {
         transportId: this.id,
         dtlsParameters: { role: 'client', fingerprints: [localFingerprint(sdp)] },
       });
     }
     await this.pc.setRemoteDescription({
       type: 'answer',
-      sdp: writeRemoteSdp(this.#remote, sections, 'passive', this.#version++),
+      sdp: writeRemoteSdp(this.remote, sections, 'passive', this.version++),
     });
   }
 }
