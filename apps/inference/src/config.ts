@@ -1,5 +1,11 @@
 import { availableParallelism } from 'node:os';
-import { type Env, EnvReader, LOG_LEVELS, type LogLevel } from '@holocall/service';
+import {
+  type Env,
+  EnvReader,
+  type LogLevel,
+  readLogLevel,
+  logLevelFromEnv as sharedLogLevelFromEnv,
+} from '@holocall/service';
 import { DEFAULT_MODELS_DIR } from './neural/model-store';
 import { EXECUTION_PROVIDERS, type ExecutionProviderRequest } from './onnx/execution-providers';
 
@@ -71,20 +77,13 @@ export function loadConfig(env: Env = process.env): InferenceConfig {
     renderThreads: read.int('INFERENCE_THREADS', availableParallelism(), { min: 0, max: 64 }),
     cacheBytes: read.int('INFERENCE_CACHE_MB', 512, { min: 64, max: 1 << 20 }) * 1024 * 1024,
     targetFps: read.int('INFERENCE_TARGET_FPS', 30, { min: 5, max: 120 }),
-    logLevel: logLevelFrom(read),
+    logLevel: readLogLevel(read, 'INFERENCE_LOG_LEVEL'),
   };
   read.throwIfAny();
   return config;
 }
 
-/**
- * INFERENCE_LOG_LEVEL on its own, for the logger made before the rest is read: a bad value
- * gives `info` here, and loadConfig() stops start-up naming it.
- */
+/** INFERENCE_LOG_LEVEL on its own, for the logger, which exists before the rest is read (see @holocall/service). */
 export function logLevelFromEnv(env: Env = process.env): LogLevel {
-  return logLevelFrom(new EnvReader(env));
-}
-
-function logLevelFrom(read: EnvReader): LogLevel {
-  return read.oneOf('INFERENCE_LOG_LEVEL', LOG_LEVELS, 'info');
+  return sharedLogLevelFromEnv('INFERENCE_LOG_LEVEL', env);
 }

@@ -5,6 +5,7 @@
 export { ConfigError, type ConfigIssue, ConfigIssues } from './config-error';
 export { REPO_ROOT, resolveDataDir } from './data-dir';
 export { type Env, EnvReader, type IntOptions, type UrlOptions } from './env';
+export { logLevelFromEnv, readLogLevel } from './log-level';
 export {
   createLogger,
   LOG_LEVELS,

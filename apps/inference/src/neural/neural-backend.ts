@@ -4,7 +4,7 @@ import type { Logger } from '../log';
 import type { ExecutionProvider } from '../onnx/execution-providers';
 import { CheckedSession } from '../onnx/session';
 import { planesWithResidual, renderSize } from '../render/render-size';
-import { createUpsampleScratch, upsampleRows } from '../render/upsample';
+import { createUpsampleScratch, upsampleIntoTile } from '../render/upsample';
 import type {
   AlignedImage,
   PreparedTriplane,
@@ -137,18 +137,15 @@ export class NeuralRenderStage implements RenderStage {
           this.interleaved[p * 4 + 3] = 1;
         }
         const tile = tiles[first + v]!;
-        upsampleRows(
+        upsampleIntoTile(
           this.interleaved,
           0,
           side,
           side,
           pixels32,
           width,
-          tile.col * request.tileWidth,
-          tile.row * request.tileHeight,
+          tile,
           request.tileWidth,
-          request.tileHeight,
-          0,
           request.tileHeight,
           this.scratch,
         );

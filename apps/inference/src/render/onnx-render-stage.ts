@@ -14,7 +14,7 @@ import { marchSettings } from './march-settings';
 import { presetFor, type QualityPreset, rayGridFor } from './quality';
 import { assertRenderableCamera, CAM_OX, CAMERA_PREPARED_FLOATS, prepareCamera, rayDirection } from './rays';
 import { planesWithResidual, renderSize } from './render-size';
-import { createUpsampleScratch, upsampleRows } from './upsample';
+import { createUpsampleScratch, upsampleIntoTile } from './upsample';
 
 /**
  * The dense renderer: the straightforward EG3D graph (render-graph.ts) run by onnxruntime on
@@ -110,18 +110,15 @@ export class OnnxRenderStage implements RenderStage {
     const tiles = quiltTileOrigins({ cols, rows });
     for (let v = 0; v < views; v++) {
       const tile = tiles[v]!;
-      upsampleRows(
+      upsampleIntoTile(
         rgba,
         v * perView * 4,
         grid.width,
         grid.height,
         pixels32,
         width,
-        tile.col * request.tileWidth,
-        tile.row * request.tileHeight,
+        tile,
         request.tileWidth,
-        request.tileHeight,
-        0,
         request.tileHeight,
         this.scratch,
       );

@@ -156,3 +156,21 @@ export function outputRowsForSourceBand(
   };
   return [Math.min(outH, first(srcRowStart)), srcRowEnd >= srcH ? outH : Math.min(outH, first(srcRowEnd))];
 }
+
+/** The whole of one low-resolution view upsampled into its quilt tile (column, row) of the output image. */
+export function upsampleIntoTile(
+  src: Float32Array,
+  srcOffset: number,
+  srcW: number,
+  srcH: number,
+  dst: Uint32Array,
+  dstStride: number,
+  tile: { col: number; row: number },
+  tileWidth: number,
+  tileHeight: number,
+  scratch: UpsampleScratch,
+): void {
+  const x = tile.col * tileWidth;
+  const y = tile.row * tileHeight;
+  upsampleRows(src, srcOffset, srcW, srcH, dst, dstStride, x, y, tileWidth, tileHeight, 0, tileHeight, scratch);
+}

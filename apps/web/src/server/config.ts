@@ -1,5 +1,12 @@
 import { type DatabaseConfig, readDatabaseConfig } from '@holocall/db';
-import { type Env, EnvReader, LOG_LEVELS, type LogLevel, resolveDataDir } from '@holocall/service';
+import {
+  type Env,
+  EnvReader,
+  type LogLevel,
+  readLogLevel,
+  resolveDataDir,
+  logLevelFromEnv as sharedLogLevelFromEnv,
+} from '@holocall/service';
 
 export { ConfigError } from '@holocall/service';
 
@@ -46,22 +53,15 @@ export function readConfig(env: Env = process.env): WebConfig {
     inferencePort: read.port('INFERENCE_PORT', 3002),
     webOrigin,
     secureCookies: webOrigin?.startsWith('https://') ?? false,
-    logLevel: logLevelFrom(read),
+    logLevel: readLogLevel(read, 'LOG_LEVEL'),
   };
   read.throwIfAny();
   return config;
 }
 
-/**
- * LOG_LEVEL on its own, for the logger, which exists before the rest is read (and reports a
- * configuration that fails): a bad value gives `info` here, and readConfig() names it.
- */
+/** LOG_LEVEL on its own, for the logger, which exists before the rest is read (see @holocall/service). */
 export function logLevelFromEnv(env: Env = process.env): LogLevel {
-  return logLevelFrom(new EnvReader(env));
-}
-
-function logLevelFrom(read: EnvReader): LogLevel {
-  return read.oneOf('LOG_LEVEL', LOG_LEVELS, 'info');
+  return sharedLogLevelFromEnv('LOG_LEVEL', env);
 }
 
 /** `next build` evaluates the server modules too; it needs no secrets and must not open the database. */
