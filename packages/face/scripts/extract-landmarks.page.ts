@@ -4,14 +4,7 @@
  */
 import * as human from '@vladmandic/human';
 import { FaceTracker } from '../src/browser/tracker';
-
-interface PageFace {
-  landmarks: number[];
-  humanAngles: { yaw: number; pitch: number; roll: number };
-  score: number;
-  box: number[];
-  cropSize: number;
-}
+import { type PageFace, pageFaceOf } from './page-face';
 
 async function loadCanvas(url: string): Promise<HTMLCanvasElement> {
   const img = new Image();
@@ -34,18 +27,7 @@ async function extract(urls: string[]): Promise<{ backend: string; results: (Pag
     const canvas = await loadCanvas(url);
     const r = await tracker.detect(canvas, canvas.width, canvas.height);
     ms.push(r.detectMs);
-    const face = r.faces[0];
-    results.push(
-      face
-        ? {
-            landmarks: Array.from(face.landmarks),
-            humanAngles: face.humanAngles,
-            score: face.score,
-            box: face.box,
-            cropSize: face.cropSize,
-          }
-        : null,
-    );
+    results.push(pageFaceOf(r.faces[0]));
   }
   return { backend: tracker.backend, results, ms };
 }

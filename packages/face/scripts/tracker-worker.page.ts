@@ -4,6 +4,7 @@
  * (trackingOptions('still', ...), detect), and returns what the worker tracked.
  */
 import { TrackerClient, trackingOptions } from '../src/browser/tracker-client';
+import { type PageFace, pageFaceOf } from './page-face';
 
 async function extract(urls: string[]) {
   const client = new TrackerClient(
@@ -11,7 +12,7 @@ async function extract(urls: string[]) {
     trackingOptions('still', { modelBasePath: '/models/', wasmPath: '/wasm/' }),
   );
   const { backend } = await client.ready;
-  const results = [];
+  const results: (PageFace | null)[] = [];
   const ms: number[] = [];
   for (const url of urls) {
     const blob = await (await fetch(url)).blob();
@@ -19,18 +20,7 @@ async function extract(urls: string[]) {
     const r = await client.detect(bitmap);
     bitmap.close();
     ms.push(r.detectMs);
-    const face = r.faces[0];
-    results.push(
-      face
-        ? {
-            landmarks: Array.from(face.landmarks),
-            humanAngles: face.humanAngles,
-            score: face.score,
-            box: face.box,
-            cropSize: face.cropSize,
-          }
-        : null,
-    );
+    results.push(pageFaceOf(r.faces[0]));
   }
   client.close();
   return { backend, results, ms };
