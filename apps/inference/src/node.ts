@@ -1,6 +1,4 @@
 import { type DriverFrame, HolocallError, TRIPLANE_UPLOAD_SHAPE, type ViewSpec } from '@holocall/protocol';
-import { type BackendInfo, describeReenact } from './backends/backend-info';
-import { REFERENCE_REENACT_NAME } from './backends/reference/reenact';
 import { AvatarLifts, type LiftOutcome, type LiftProgressListener } from './enrollment/avatar-lifts';
 import type { LiftJobInput } from './enrollment/lift-job';
 import { LiftWorker } from './enrollment/lift-worker-client';
@@ -10,7 +8,7 @@ import type { QualityLevel } from './render/quality';
 import { camerasForView } from './render/view-cameras';
 import { AvatarCache } from './senders/avatar-cache';
 import { LatestFrameScheduler } from './senders/latest-frame-scheduler';
-import type { ReenactBackend, RenderedFrame, RenderStage, SourceFace } from './stages/contract';
+import type { BackendInfo, ReenactBackend, RenderedFrame, RenderStage, SourceFace } from './stages/contract';
 import type { Triplane } from './triplane/layout';
 import { createSyntheticHead } from './triplane/synthetic-head';
 
@@ -93,11 +91,11 @@ export class InferenceNode {
     onEvict: (hash: string) => void = () => {},
   ) {
     this.cache = new AvatarCache(stage, cacheBytes, log, onEvict);
-    this.backend = describeReenact(reenact);
+    this.backend = reenact.info;
     this.lifts = new AvatarLifts(
       { cache: this.cache, registerSender: (hash, source) => this.registerSender(hash, source) },
       new LiftWorker(log),
-      reenact.name === REFERENCE_REENACT_NAME,
+      reenact.needsReferenceModel,
       log,
     );
     this.scheduler = new LatestFrameScheduler<FrameJob>(

@@ -7,6 +7,7 @@ import { planesWithResidual, renderSize } from '../render/render-size';
 import { createUpsampleScratch, upsampleIntoTile } from '../render/upsample';
 import type {
   AlignedImage,
+  BackendInfo,
   PreparedTriplane,
   ReenactBackend,
   ReenactInput,
@@ -169,12 +170,22 @@ export class NeuralRenderStage implements RenderStage {
 
 export class NeuralReenact implements ReenactBackend {
   readonly name = 'neural-onnx';
+  readonly info: BackendInfo;
+  readonly needsReferenceModel = false;
   private readonly residualOut: Triplane = createTriplane();
 
   private constructor(
     private readonly session: CheckedSession,
     readonly untrained: boolean,
-  ) {}
+  ) {
+    this.info = {
+      id: this.name,
+      label: untrained
+        ? 'Neural graphs with UNTRAINED generated weights (measures speed only; not a person)'
+        : `Neural model (${this.name})`,
+      trained: !untrained,
+    };
+  }
 
   static async open(dir: string, provider: ExecutionProvider, log: Logger): Promise<NeuralReenact> {
     const { session, untrained } = await openContractSession(dir, 'reenact', provider, log, REENACT_IO);

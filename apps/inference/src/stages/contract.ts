@@ -62,9 +62,21 @@ export interface ReenactInput {
   readonly driver: DriverExpression;
 }
 
+/** How the UI names the expression model a node runs (welcome and stats carry it). */
+export interface BackendInfo {
+  readonly id: string;
+  readonly label: string;
+  /** False unless trained weights drive the heads: the UI must not present it as a trained model. */
+  readonly trained: boolean;
+}
+
 export interface ReenactBackend {
   readonly name: string;
   readonly untrained: boolean;
+  /** What the UI shows for this expression model. */
+  readonly info: BackendInfo;
+  /** True when it drives sources by their reference landmark model, so lifts must keep one (`sourceFace.reference`). */
+  readonly needsReferenceModel: boolean;
   /**
    * The residual to add to the source tri-plane (T' = T + residual), or null for a zero
    * residual (the renderer then reuses the source's prepared planes and occupancy grid).

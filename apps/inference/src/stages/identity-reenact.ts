@@ -1,4 +1,10 @@
-import type { ReenactBackend } from './contract';
+import type { BackendInfo, ReenactBackend } from './contract';
+
+export const IDENTITY_BACKEND_INFO: BackendInfo = {
+  id: 'identity',
+  label: 'No expression model: heads follow the sender’s head pose only',
+  trained: false,
+};
 
 /**
  * The reenact stage until a real backend exists: every driver expression maps to a zero
@@ -8,6 +14,8 @@ import type { ReenactBackend } from './contract';
 export class IdentityReenact implements ReenactBackend {
   readonly name = 'identity';
   readonly untrained = false;
+  readonly info = IDENTITY_BACKEND_INFO;
+  readonly needsReferenceModel = false;
 
   async residual(): Promise<null> {
     return null;

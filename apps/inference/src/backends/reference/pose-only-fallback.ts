@@ -1,4 +1,4 @@
-import type { ReenactBackend, ReenactInput } from '../../stages/contract';
+import type { BackendInfo, ReenactBackend, ReenactInput } from '../../stages/contract';
 import type { Triplane } from '../../triplane/layout';
 
 /**
@@ -10,6 +10,8 @@ import type { Triplane } from '../../triplane/layout';
 export class ReferenceWithPoseOnlyFallback implements ReenactBackend {
   readonly name: string;
   readonly untrained: boolean;
+  readonly info: BackendInfo;
+  readonly needsReferenceModel: boolean;
   readonly counters = { poseOnlyFrames: 0 };
 
   constructor(
@@ -18,6 +20,8 @@ export class ReferenceWithPoseOnlyFallback implements ReenactBackend {
   ) {
     this.name = reference.name;
     this.untrained = reference.untrained;
+    this.info = reference.info;
+    this.needsReferenceModel = reference.needsReferenceModel;
   }
 
   async residual(input: ReenactInput): Promise<Triplane | null> {

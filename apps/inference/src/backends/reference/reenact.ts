@@ -1,8 +1,9 @@
 import { FACE_OVAL_LOOP, INNER_LIP_LOOP, MESH_LANDMARK_COUNT, triangulate } from '@holocall/face';
 import { HolocallError } from '@holocall/protocol';
-import type { ReenactBackend, ReenactInput } from '../../stages/contract';
+import type { BackendInfo, ReenactBackend, ReenactInput } from '../../stages/contract';
 import { COLOR_CHANNELS, colorLogitFor, DENSITY_CHANNELS } from '../../triplane/decoder';
 import { createTriplane, PLANE, planeChannelOffset, type Triplane } from '../../triplane/layout';
+import { REFERENCE_BACKEND_INFO } from './backend-info';
 import { frontA } from './encode-planes';
 import { buildRig, type ExpressionRig, rigDisplacements } from './expression-rig';
 import type { ReferenceModel } from './lift';
@@ -26,7 +27,7 @@ import type { ReferenceModel } from './lift';
  * face carries the reference lift's model; per source, the rig, triangulation and a residual
  * buffer are computed once from that model and kept with it.
  */
-export const REFERENCE_REENACT_NAME = 'reference-classical-reenact';
+export const REFERENCE_REENACT_NAME = REFERENCE_BACKEND_INFO.reenact;
 
 /** The mouth interior appears once the lips part this many texels beyond the source's own gap ... */
 const MOUTH_OPEN_MIN_TEXELS = 0.3;
@@ -389,6 +390,12 @@ export function referenceResidual(state: SourceState, source: Triplane, code: Ar
 export class ReferenceReenact implements ReenactBackend {
   readonly name = REFERENCE_REENACT_NAME;
   readonly untrained = false;
+  readonly info: BackendInfo = {
+    id: REFERENCE_BACKEND_INFO.id,
+    label: REFERENCE_BACKEND_INFO.label,
+    trained: REFERENCE_BACKEND_INFO.trained,
+  };
+  readonly needsReferenceModel = true;
   /**
    * Per-source working state (rig, triangulation, residual buffer), built on first use (a few
    * ms) and memoised on the source's own reference model, so it goes when that avatar goes.
