@@ -1,6 +1,7 @@
 import {
   DRIVER_FRAME_BURST,
   ErrorCode,
+  type HolocallError,
   MAX_DRIVER_FRAME_BYTES,
   MAX_DRIVER_FRAMES_PER_SECOND,
   MAX_PEERS_PER_ROOM,
@@ -146,6 +147,30 @@ describe('signaling limits and malformed messages', () => {
       expect(
         second.codes.filter((c) => c !== ErrorCode.RateLimited).every((c) => c === ErrorCode.Unauthenticated),
       ).toBe(true);
+    } finally {
+      client.close();
+    }
+  });
+
+  it('spends the same request bucket on events the protocol does not have, so made-up event names cannot flood it', async () => {
+    const client = await SignalingClient.connect(sfu.url);
+    try {
+      const sent = SIGNALING_REQUEST_BURST * 3;
+      const start = performance.now();
+      const results = await Promise.allSettled(
+        Array.from({ length: sent }, (_, i) => client.raw({ type: 'join' }, `made-up-${i}`)),
+      );
+      const elapsedS = (performance.now() - start) / 1000;
+      const codes = results.map((r) => (r.status === 'rejected' ? (r.reason as HolocallError).code : 'ok'));
+      // Every one is refused: bad_request while the bucket lasts, rate_limited beyond it.
+      expect(codes.every((c) => c === ErrorCode.BadRequest || c === ErrorCode.RateLimited)).toBe(true);
+      const answered = codes.filter((c) => c === ErrorCode.BadRequest).length;
+      expect(answered).toBeGreaterThanOrEqual(SIGNALING_REQUEST_BURST);
+      expect(answered).toBeLessThanOrEqual(
+        SIGNALING_REQUEST_BURST + Math.floor(MAX_SIGNALING_REQUESTS_PER_SECOND * elapsedS),
+      );
+      // The bucket is the socket's, not the event's: a real request right after is limited too.
+      expect((await refusal(client.raw({ type: 'getRouterRtpCapabilities' }))).code).toBe(ErrorCode.RateLimited);
     } finally {
       client.close();
     }

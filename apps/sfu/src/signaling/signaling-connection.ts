@@ -1,4 +1,5 @@
 import {
+  assertWithinSize,
   ErrorCode,
   HolocallError,
   jsonByteLength,
@@ -111,15 +112,7 @@ export class SignalingConnection implements RequestContext {
     }
     const reply = ack as Ack;
     try {
-      const bytes = jsonByteLength(raw);
-      if (bytes > MAX_SIGNALING_MESSAGE_BYTES) {
-        throw HolocallError.tooLarge('signaling message bytes', MAX_SIGNALING_MESSAGE_BYTES, bytes);
-      }
-      if (!this.bucket.take()) {
-        throw new HolocallError(ErrorCode.RateLimited, 'too many requests', {
-          details: { limitPerSecond: MAX_SIGNALING_REQUESTS_PER_SECOND, burst: SIGNALING_REQUEST_BURST },
-        });
-      }
+      this.admit(raw);
       const request = parseMessage(SignalingRequest, raw, 'signaling request');
       this.queue
         .push(() => this.dispatch(request))
@@ -177,14 +170,35 @@ export class SignalingConnection implements RequestContext {
     reply({ ok: false, error: wire });
   }
 
+  /**
+   * The size and rate checks every message passes before any work is done for it, whatever
+   * event it came on: an event the protocol does not have is answered too, so it spends the
+   * same bucket (else a flood of made-up event names would be served without limit).
+   */
+  private admit(payload: unknown): void {
+    assertWithinSize('signaling message bytes', jsonByteLength(payload), MAX_SIGNALING_MESSAGE_BYTES);
+    if (!this.bucket.take()) {
+      throw new HolocallError(ErrorCode.RateLimited, 'too many requests', {
+        details: { limitPerSecond: MAX_SIGNALING_REQUESTS_PER_SECOND, burst: SIGNALING_REQUEST_BURST },
+      });
+    }
+  }
+
   private onUnknownEvent(event: string, args: unknown[]): void {
     this.counters.requests += 1;
     const last = args[args.length - 1];
-    const error = HolocallError.badRequest('unknown event; send requests as "request"', { event: event.slice(0, 64) });
-    if (typeof last === 'function') this.refuse(last as Ack, error, undefined);
+    const reply = typeof last === 'function' ? (last as Ack) : undefined;
+    let error: unknown;
+    try {
+      this.admit(reply ? args.slice(0, -1) : args);
+      error = HolocallError.badRequest('unknown event; send requests as "request"', { event: event.slice(0, 64) });
+    } catch (refused) {
+      error = refused;
+    }
+    if (reply) this.refuse(reply, error, undefined);
     else {
       this.counters.unanswerable += 1;
-      this.counters.refuse(ErrorCode.BadRequest);
+      this.counters.refuse(toWireError(error).code);
     }
   }
 }
