@@ -10,6 +10,7 @@ import {
   MAX_VIEW_SIDE,
 } from './inference-limits';
 import { MAX_QUILT_VIEWS } from './limits';
+import { MAX_RENDERED_FRAME_SIDE } from './rendered-frame';
 import { Id } from './signaling';
 
 /**
@@ -74,7 +75,12 @@ export const QuiltView = z
     followPose: z.boolean().optional(),
   })
   .refine((q) => q.cols * q.rows <= MAX_QUILT_VIEWS, `at most ${MAX_QUILT_VIEWS} views`)
-  .refine((q) => q.cols * q.rows * q.tileWidth * q.tileHeight <= MAX_RENDER_PIXELS, 'quilt is too large');
+  .refine((q) => q.cols * q.rows * q.tileWidth * q.tileHeight <= MAX_RENDER_PIXELS, 'quilt is too large')
+  // The whole quilt travels as one rendered frame: its size must fit the header's fields.
+  .refine(
+    (q) => q.cols * q.tileWidth <= MAX_RENDERED_FRAME_SIDE && q.rows * q.tileHeight <= MAX_RENDERED_FRAME_SIDE,
+    `a quilt's frame must be at most ${MAX_RENDERED_FRAME_SIDE} pixels each way`,
+  );
 export type QuiltView = z.infer<typeof QuiltView>;
 
 export const ViewSpec = z.union([FlatView, QuiltView]);

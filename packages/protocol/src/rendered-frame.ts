@@ -1,3 +1,4 @@
+import { HolocallError } from './errors';
 import { ID_PATTERN, malformed, readShortString, writeShortString } from './inference-binary';
 import { ENVELOPE_KIND, ENVELOPE_VERSION } from './inference-envelopes';
 import type { OutputFormat } from './inference-json-messages';
@@ -30,6 +31,13 @@ export interface RenderedFrameHeader {
   height: number;
 }
 
+/** The header's width and height are u16: no rendered frame (a whole quilt included) is wider or taller. */
+export const MAX_RENDERED_FRAME_SIDE = 0xffff;
+/** The header's cols and rows are u8. */
+export const MAX_RENDERED_FRAME_TILES = 0xff;
+/** The header's seq is u32. */
+const MAX_RENDERED_FRAME_SEQ = 0xffff_ffff;
+
 /** Fixed bytes of a rendered-frame header after the peer id. */
 const FRAME_FIXED_BYTES = 4 + 8 + 4 + 1 + 1 + 1 + 1 + 1 + 2 + 2;
 
@@ -48,11 +56,12 @@ export function encodeRenderedFrame(h: RenderedFrameHeader, image: Uint8Array): 
 
 /** Writes the header into `out` and returns its length (the image goes right after it). */
 export function writeRenderedFrameHeader(out: Uint8Array, h: RenderedFrameHeader): number {
+  checkHeaderFields(h);
   out[0] = ENVELOPE_VERSION;
   out[1] = ENVELOPE_KIND.renderedFrame;
   const at = writeShortString(out, 2, h.peerId);
   const v = new DataView(out.buffer, out.byteOffset + at, FRAME_FIXED_BYTES);
-  v.setUint32(0, h.seq >>> 0, true);
+  v.setUint32(0, h.seq, true);
   v.setFloat64(4, h.captureTimeMs, true);
   v.setFloat32(12, h.renderMs, true);
   v.setUint8(16, OUTPUT_FORMAT_TAG[h.format]);
@@ -63,6 +72,33 @@ export function writeRenderedFrameHeader(out: Uint8Array, h: RenderedFrameHeader
   v.setUint16(21, h.width, true);
   v.setUint16(23, h.height, true);
   return at + FRAME_FIXED_BYTES;
+}
+
+/**
+ * Every header field in its field's range, or a typed error: a DataView write would wrap a
+ * too-wide quilt's width to 0 (or a bad tag to 0) and the receiver would decode another frame.
+ */
+function checkHeaderFields(h: RenderedFrameHeader): void {
+  const fields: [string, number, number, number][] = [
+    ['seq', h.seq, 0, MAX_RENDERED_FRAME_SEQ],
+    ['cols', h.cols, 1, MAX_RENDERED_FRAME_TILES],
+    ['rows', h.rows, 1, MAX_RENDERED_FRAME_TILES],
+    ['width', h.width, 0, MAX_RENDERED_FRAME_SIDE],
+    ['height', h.height, 0, MAX_RENDERED_FRAME_SIDE],
+  ];
+  for (const [field, value, min, max] of fields) {
+    if (!Number.isInteger(value) || value < min || value > max) {
+      throw HolocallError.badRequest(`rendered frame ${field} ${value} does not fit the header (${min}..${max})`, {
+        field,
+        value,
+        min,
+        max,
+      });
+    }
+  }
+  if (!Object.hasOwn(OUTPUT_FORMAT_TAG, h.format)) throw HolocallError.badRequest('unknown rendered frame format');
+  if (!Object.hasOwn(QUALITY_LEVEL_TAG, h.quality)) throw HolocallError.badRequest('unknown rendered frame quality');
+  if (h.layout !== 'flat' && h.layout !== 'quilt') throw HolocallError.badRequest('unknown rendered frame layout');
 }
 
 export function renderedFrameHeaderBytes(peerId: string): number {
