@@ -3,6 +3,8 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type Database, openDatabase } from '../src/client';
+import { MIGRATIONS_DIR } from '../src/config';
+import { readMigrations } from '../src/migrate';
 import { stores } from './support/stores';
 
 let seq = 0;
@@ -140,7 +142,7 @@ describe('embedded store on disk', () => {
       const user = await second.prisma.user.findUnique({ where: { id: 'persisted' } });
       await second.close();
       expect(user?.displayName).toBe('Still here');
-      expect(applied).toEqual(['0001_init']);
+      expect(applied).toEqual(readMigrations(MIGRATIONS_DIR).map((m) => m.id));
     } finally {
       fs.rmSync(dataDir, { recursive: true, force: true });
     }
