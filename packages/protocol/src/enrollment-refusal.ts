@@ -50,7 +50,11 @@ export type EnrollmentRejectReason =
   /** The landmarks' image has another shape than the image sent (over MAX_LANDMARK_ASPECT_MISMATCH). */
   | 'landmark_aspect'
   /** The source camera is not 25 finite numbers (web server). */
-  | 'camera_malformed';
+  | 'camera_malformed'
+  /** This photo is another account's enrolled photo (web server): nobody enrolls someone else's face. */
+  | 'photo_owned_by_another_account'
+  /** The envelope's image and landmarks do not hash to the avatar hash it declares (inference node; avatar-hash.ts). */
+  | 'avatar_hash_mismatch';
 
 /** The error code each refusal travels under (and so its HTTP status, through errors.ts). */
 export const ENROLLMENT_REJECT_CODES: Readonly<Record<EnrollmentRejectReason, ErrorCode>> = {
@@ -76,6 +80,8 @@ export const ENROLLMENT_REJECT_CODES: Readonly<Record<EnrollmentRejectReason, Er
   implausible_anatomy: ErrorCode.BadRequest,
   landmark_aspect: ErrorCode.BadRequest,
   camera_malformed: ErrorCode.BadRequest,
+  photo_owned_by_another_account: ErrorCode.Conflict,
+  avatar_hash_mismatch: ErrorCode.BadRequest,
 };
 
 export const ENROLLMENT_REJECT_REASONS = Object.keys(ENROLLMENT_REJECT_CODES) as EnrollmentRejectReason[];

@@ -1,3 +1,4 @@
+export * from './avatar-hash';
 export * from './camera';
 export * from './driver-frame';
 export * from './enrollment-image';
