@@ -35,6 +35,8 @@ export const ENROLLMENT_REFUSAL_MESSAGES: Readonly<Record<EnrollmentRejectReason
   implausible_anatomy: 'That does not look like a face. Try a photo facing the camera.',
   landmark_aspect: 'The photo and its face landmarks do not match. Try again.',
   camera_malformed: 'The camera estimate for the photo is unreadable. Try again.',
+  photo_owned_by_another_account: 'This photo is already enrolled by someone else. Enroll a photo of yourself.',
+  avatar_hash_mismatch: 'The photo sent to your inference node is not the enrolled one. Reload the page.',
 };
 
 /** The words for an enrollment refusal, or the error's own message for anything else. */
