@@ -10,3 +10,4 @@ export {
 export { type SfuHandle, startSfu } from './start-sfu';
 export type { DriverChannelStats, ProducerStats, RoomStats, SfuStats, WorkerStats } from './stats/collect-stats';
 export * from './tokens';
+export type { RtcPorts } from './workers/worker-pool';

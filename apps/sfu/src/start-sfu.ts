@@ -7,7 +7,7 @@ import { RoomRegistry } from './rooms/room-registry';
 import { attachSignaling } from './signaling/signaling-server';
 import { collectStats, type SfuStats } from './stats/collect-stats';
 import { SignalingCounters } from './stats/signaling-counters';
-import { WorkerPool } from './workers/worker-pool';
+import { type RtcPorts, WorkerPool } from './workers/worker-pool';
 
 export interface SfuHandle {
   /** The port the HTTP + socket.io server listens on (useful with `port: 0`). */
@@ -18,6 +18,8 @@ export interface SfuHandle {
   stats(): Promise<SfuStats>;
   /** Process ids of the live media workers (tests kill them on purpose). */
   workerPids(): number[];
+  /** The UDP and TCP port of each live worker's WebRtcServer, in slot order. */
+  rtcPorts(): RtcPorts[];
   /** The pid of the worker a room lives on, if the room exists. */
   roomWorkerPid(roomId: string): number | undefined;
   close(): Promise<void>;
@@ -30,7 +32,8 @@ export async function startSfu(options: SfuOptions): Promise<SfuHandle> {
   const startedAt = performance.now();
   const pool = await WorkerPool.create({
     count: config.workers,
-    settings: { logLevel: config.workerLogLevel, rtcMinPort: config.rtcMinPort, rtcMaxPort: config.rtcMaxPort },
+    settings: { logLevel: config.workerLogLevel },
+    rtc: { listenIp: config.listenIp, announcedIp: config.announcedIp, basePort: config.rtcPort },
     logger: logger.child('workers'),
   });
   const registry = new RoomRegistry({
@@ -64,6 +67,12 @@ export async function startSfu(options: SfuOptions): Promise<SfuHandle> {
   }
   const { port } = httpServer.address() as AddressInfo;
   logger.info('SFU listening', { host: config.httpHost, port, workers: pool.size, listenIp: config.listenIp });
+  // What a firewall in front of the SFU must let through, besides the HTTP port above.
+  logger.info('WebRTC ports to open', {
+    ip: config.listenIp,
+    udp: pool.rtcPorts.map((p) => p.udp),
+    tcp: pool.rtcPorts.map((p) => p.tcp),
+  });
 
   let closing: Promise<void> | undefined;
   return {
@@ -72,6 +81,7 @@ export async function startSfu(options: SfuOptions): Promise<SfuHandle> {
     config,
     stats,
     workerPids: () => pool.workers.map((worker) => worker.pid),
+    rtcPorts: () => pool.rtcPorts,
     roomWorkerPid: (roomId) => registry.get(roomId)?.worker.pid,
     close: () => {
       closing ??= (async () => {

@@ -1,6 +1,6 @@
 import { MAX_PEERS_PER_ROOM } from '@holocall/protocol';
 import { describe, expect, it } from 'vitest';
-import { ConfigError, DEFAULT_SFU_PORT, readSfuConfigFromEnv } from '../src/config/sfu-config';
+import { ConfigError, DEFAULT_RTC_PORT, DEFAULT_SFU_PORT, readSfuConfigFromEnv } from '../src/config/sfu-config';
 
 const SECRET = 'x'.repeat(32);
 
@@ -22,6 +22,28 @@ describe('SFU configuration from the environment', () => {
     expect(config.listenIp).toBe('127.0.0.1');
     expect(config.workers).toBeGreaterThanOrEqual(1);
     expect(config.maxPeersPerRoom).toBe(MAX_PEERS_PER_ROOM);
+    expect(config.rtcPort).toBe(DEFAULT_RTC_PORT);
+    expect(config.behindProxy).toBe(false);
+  });
+
+  it('takes one WebRTC port per worker from SFU_RTC_PORT: the last worker must fit below 65536, and none may be SFU_PORT', () => {
+    expect(readSfuConfigFromEnv({ ROOM_TOKEN_SECRET: SECRET, SFU_RTC_PORT: '65534', SFU_WORKERS: '2' }).rtcPort).toBe(
+      65534,
+    );
+    expect(problemsOf({ ROOM_TOKEN_SECRET: SECRET, SFU_RTC_PORT: '65535', SFU_WORKERS: '2' })).toEqual([
+      expect.stringMatching(/^SFU_RTC_PORT .*one port per worker/),
+    ]);
+    expect(
+      problemsOf({ ROOM_TOKEN_SECRET: SECRET, SFU_PORT: '40001', SFU_RTC_PORT: '40000', SFU_WORKERS: '2' }),
+    ).toEqual([expect.stringMatching(/^SFU_RTC_PORT .*SFU_PORT/)]);
+    expect(readSfuConfigFromEnv({ ROOM_TOKEN_SECRET: SECRET, SFU_RTC_PORT: '0' }).rtcPort).toBe(0);
+  });
+
+  it('stops on the old port-range variables instead of ignoring them', () => {
+    expect(problemsOf({ ROOM_TOKEN_SECRET: SECRET, SFU_RTC_MIN_PORT: '40000', SFU_RTC_MAX_PORT: '49999' })).toEqual([
+      expect.stringMatching(/^SFU_RTC_MIN_PORT .*SFU_RTC_PORT/),
+      expect.stringMatching(/^SFU_RTC_MAX_PORT .*SFU_RTC_PORT/),
+    ]);
   });
 
   it('reads every variable', () => {
@@ -31,8 +53,7 @@ describe('SFU configuration from the environment', () => {
       SFU_HTTP_HOST: '0.0.0.0',
       SFU_LISTEN_IP: '0.0.0.0',
       SFU_ANNOUNCED_IP: '203.0.113.7',
-      SFU_RTC_MIN_PORT: '41000',
-      SFU_RTC_MAX_PORT: '41100',
+      SFU_RTC_PORT: '41000',
       SFU_WORKERS: '3',
       SFU_CORS_ORIGIN: 'https://a.example, https://b.example',
       SFU_LOG_LEVEL: 'warn',
@@ -40,13 +61,13 @@ describe('SFU configuration from the environment', () => {
       SFU_ROOM_EMPTY_GRACE_MS: '0',
       SFU_MAX_PEERS_PER_ROOM: '8',
       SFU_STATS_TOKEN: 'tok',
+      SFU_BEHIND_PROXY: 'yes',
     });
     expect(config).toMatchObject({
       port: 4000,
       httpHost: '0.0.0.0',
       announcedIp: '203.0.113.7',
-      rtcMinPort: 41000,
-      rtcMaxPort: 41100,
+      rtcPort: 41000,
       workers: 3,
       corsOrigins: ['https://a.example', 'https://b.example'],
       logLevel: 'warn',
@@ -54,6 +75,7 @@ describe('SFU configuration from the environment', () => {
       roomEmptyGraceMs: 0,
       maxPeersPerRoom: 8,
       statsToken: 'tok',
+      behindProxy: true,
     });
   });
 
@@ -64,16 +86,17 @@ describe('SFU configuration from the environment', () => {
     const many = problemsOf({
       ROOM_TOKEN_SECRET: SECRET,
       SFU_LISTEN_IP: 'localhost',
-      SFU_RTC_MIN_PORT: '5000',
-      SFU_RTC_MAX_PORT: '4000',
+      SFU_RTC_PORT: '70000',
       SFU_WORKERS: '0',
       SFU_LOG_LEVEL: 'loud',
+      SFU_BEHIND_PROXY: 'maybe',
       SFU_MAX_PEERS_PER_ROOM: String(MAX_PEERS_PER_ROOM + 1),
     });
     for (const name of [
       'SFU_LISTEN_IP',
-      'SFU_RTC_MAX_PORT',
+      'SFU_RTC_PORT',
       'SFU_WORKERS',
+      'SFU_BEHIND_PROXY',
       'SFU_LOG_LEVEL',
       'SFU_MAX_PEERS_PER_ROOM',
     ]) {

@@ -14,9 +14,12 @@ export interface SfuConfig {
   listenIp: string;
   /** Address announced to clients when it differs from listenIp, e.g. behind NAT (SFU_ANNOUNCED_IP). */
   announcedIp: string | undefined;
-  /** UDP/TCP port range of the media workers (SFU_RTC_MIN_PORT, SFU_RTC_MAX_PORT). */
-  rtcMinPort: number;
-  rtcMaxPort: number;
+  /**
+   * First WebRTC port (SFU_RTC_PORT): media worker i serves every transport on UDP and TCP
+   * port `rtcPort + i`, one mediasoup WebRtcServer each, so a firewall opens SFU_WORKERS
+   * ports. 0 lets each server take free ports (UDP and TCP may differ; tests and benches).
+   */
+  rtcPort: number;
   /** Media workers, one per core by default (SFU_WORKERS). */
   workers: number;
   /** HS256 secret shared with the web app (ROOM_TOKEN_SECRET, required). */
@@ -30,14 +33,24 @@ export interface SfuConfig {
   roomEmptyGraceMs: number;
   /** Peers per room (SFU_MAX_PEERS_PER_ROOM), at most the protocol's MAX_PEERS_PER_ROOM. */
   maxPeersPerRoom: number;
-  /** When set, GET /stats requires `Authorization: Bearer <token>` (SFU_STATS_TOKEN). */
+  /**
+   * Bearer token for GET /stats from anywhere but loopback (SFU_STATS_TOKEN). Loopback needs
+   * none; without a token, /stats answers loopback only.
+   */
   statsToken: string | undefined;
+  /**
+   * The SFU sits behind a reverse proxy (SFU_BEHIND_PROXY): a client's address is the last
+   * `X-Forwarded-For` entry (the one the proxy added), for the per-address socket cap and the
+   * loopback check of /stats. Off: the connection's own address; the header is ignored.
+   */
+  behindProxy: boolean;
 }
 
 export const WORKER_LOG_LEVELS = ['debug', 'warn', 'error', 'none'] as const;
 export type WorkerLogLevel = (typeof WORKER_LOG_LEVELS)[number];
 
 export const DEFAULT_SFU_PORT = 3001;
+export const DEFAULT_RTC_PORT = 40000;
 export const DEFAULT_ROOM_EMPTY_GRACE_MS = 10_000;
 export { ConfigError } from '@holocall/service';
 
@@ -51,8 +64,7 @@ export function defaultSfuConfig(): Omit<SfuConfig, 'roomTokenSecret'> {
     httpHost: '127.0.0.1',
     listenIp: '127.0.0.1',
     announcedIp: undefined,
-    rtcMinPort: 40000,
-    rtcMaxPort: 49999,
+    rtcPort: DEFAULT_RTC_PORT,
     workers: availableParallelism(),
     corsOrigins: DEFAULT_CORS_ORIGINS,
     logLevel: 'info',
@@ -60,6 +72,7 @@ export function defaultSfuConfig(): Omit<SfuConfig, 'roomTokenSecret'> {
     roomEmptyGraceMs: DEFAULT_ROOM_EMPTY_GRACE_MS,
     maxPeersPerRoom: MAX_PEERS_PER_ROOM,
     statsToken: undefined,
+    behindProxy: false,
   };
 }
 
@@ -79,8 +92,7 @@ export function readSfuConfigFromEnv(env: Env = process.env): SfuConfig {
     httpHost: read.string('SFU_HTTP_HOST'),
     listenIp: read.string('SFU_LISTEN_IP'),
     announcedIp: read.string('SFU_ANNOUNCED_IP'),
-    rtcMinPort: read.int('SFU_RTC_MIN_PORT'),
-    rtcMaxPort: read.int('SFU_RTC_MAX_PORT'),
+    rtcPort: read.int('SFU_RTC_PORT'),
     workers: read.int('SFU_WORKERS'),
     roomTokenSecret: read.string('ROOM_TOKEN_SECRET', ''),
     corsOrigins: read.list('SFU_CORS_ORIGIN'),
@@ -89,7 +101,12 @@ export function readSfuConfigFromEnv(env: Env = process.env): SfuConfig {
     roomEmptyGraceMs: read.int('SFU_ROOM_EMPTY_GRACE_MS'),
     maxPeersPerRoom: read.int('SFU_MAX_PEERS_PER_ROOM'),
     statsToken: read.string('SFU_STATS_TOKEN'),
+    behindProxy: read.boolean('SFU_BEHIND_PROXY', false),
   };
+  // The port range is gone (one WebRtcServer per worker): an old setting would silently do nothing.
+  for (const name of ['SFU_RTC_MIN_PORT', 'SFU_RTC_MAX_PORT']) {
+    read.check(read.string(name) === undefined, name, 'is no longer read; set SFU_RTC_PORT (one port per worker)');
+  }
   // Values that are not even integers are reported with the range problems, in one error.
   const config = checkSfuConfig(options, read);
   read.throwIfAny();
@@ -113,9 +130,16 @@ function checkSfuConfig(options: SfuOptions, issues: ConfigIssues): SfuConfig {
     'SFU_ANNOUNCED_IP',
     'must not be empty when set',
   );
-  check(isPort(config.rtcMinPort) && config.rtcMinPort > 0, 'SFU_RTC_MIN_PORT', 'must be an integer from 1 to 65535');
-  check(isPort(config.rtcMaxPort) && config.rtcMaxPort > 0, 'SFU_RTC_MAX_PORT', 'must be an integer from 1 to 65535');
-  check(config.rtcMinPort < config.rtcMaxPort, 'SFU_RTC_MAX_PORT', 'must be above SFU_RTC_MIN_PORT');
+  check(
+    isPort(config.rtcPort) && (config.rtcPort === 0 || config.rtcPort + Math.max(1, config.workers) - 1 <= 65535),
+    'SFU_RTC_PORT',
+    'must be 0 or a port from 1 to 65535 that leaves one port per worker (SFU_WORKERS) below 65536',
+  );
+  check(
+    config.rtcPort === 0 || config.port < config.rtcPort || config.port >= config.rtcPort + config.workers,
+    'SFU_RTC_PORT',
+    `must not overlap SFU_PORT (${config.port}): each worker takes TCP port SFU_RTC_PORT + its index`,
+  );
   check(
     Number.isInteger(config.workers) && config.workers >= 1 && config.workers <= 64,
     'SFU_WORKERS',

@@ -13,6 +13,10 @@ export interface WorkerStats {
   /** CPU time the worker process has used since it started (getrusage), in milliseconds. */
   cpu: { userMs: number; systemMs: number } | null;
   maxRssKiB: number | null;
+  /** The UDP and TCP port of the worker's WebRtcServer. */
+  rtcPorts: { udp: number; tcp: number };
+  /** WebRtcTransports on the worker's WebRtcServer, as the worker itself counts them (null if it did not answer). */
+  webRtcTransports: number | null;
 }
 
 export interface ProducerStats {
@@ -58,6 +62,9 @@ export async function collectStats(
     pool.workers.map(async (worker): Promise<WorkerStats> => {
       const mine = rooms.filter((room) => room.worker === worker);
       const usage = await worker.getResourceUsage().catch(() => undefined);
+      const server = (await worker.appData.webRtcServer.dump().catch(() => undefined)) as
+        | { webRtcTransportIds: string[] }
+        | undefined;
       return {
         slot: worker.appData.slot,
         pid: worker.pid,
@@ -65,6 +72,8 @@ export async function collectStats(
         peers: mine.reduce((sum, room) => sum + room.peers.size, 0),
         cpu: usage ? { userMs: usage.ru_utime, systemMs: usage.ru_stime } : null,
         maxRssKiB: usage ? usage.ru_maxrss : null,
+        rtcPorts: { udp: worker.appData.rtcPorts.udp, tcp: worker.appData.rtcPorts.tcp },
+        webRtcTransports: server ? server.webRtcTransportIds.length : null,
       };
     }),
   );

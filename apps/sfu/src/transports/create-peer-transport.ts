@@ -17,26 +17,22 @@ export interface CreatePeerTransportOptions {
   router: types.Router;
   peer: Peer;
   direction: TransportDirection;
-  listenIp: string;
-  announcedIp: string | undefined;
+  /** The router's worker's WebRtcServer: the transport shares its one UDP and one TCP port. */
+  webRtcServer: types.WebRtcServer;
   sctpCapabilities: SctpCapabilities | undefined;
   logger: Logger;
 }
 
 /**
- * A WebRtcTransport for one peer: UDP preferred, TCP allowed, SCTP on (driver frames ride
+ * A WebRtcTransport for one peer, on its worker's WebRtcServer (no port of its own): UDP preferred, TCP allowed, SCTP on (driver frames ride
  * data channels), and a maximum SCTP message size well above a driver frame so frames that
  * cross the frame limit still reach the SFU and get a typed answer. A transport whose DTLS
  * fails or closes is closed with everything on it; the peer stays joined and may create another.
  */
 export async function createPeerTransport(options: CreatePeerTransportOptions): Promise<types.WebRtcTransport> {
   const { router, peer, direction, logger } = options;
-  const listenIp: types.TransportListenIp =
-    options.announcedIp === undefined
-      ? { ip: options.listenIp }
-      : { ip: options.listenIp, announcedIp: options.announcedIp };
   const transport = await router.createWebRtcTransport<TransportAppData>({
-    listenIps: [listenIp],
+    webRtcServer: options.webRtcServer,
     enableUdp: true,
     enableTcp: true,
     preferUdp: true,

@@ -9,6 +9,27 @@ export type Worker = types.Worker<WorkerAppData>;
 export interface WorkerAppData extends types.AppData {
   /** The pool slot this worker fills; a replacement takes over the slot of the one that died. */
   slot: number;
+  /**
+   * The worker's one WebRtcServer: every WebRtcTransport of its routers is created on it, so
+   * the worker listens on one UDP and one TCP port however many transports it holds. Set by
+   * the pool before the worker is handed out; a replacement worker gets a new one on the slot's port.
+   */
+  webRtcServer: types.WebRtcServer;
+  /** The ports the WebRtcServer actually listens on (as the worker reports them). */
+  rtcPorts: RtcPorts;
+}
+
+export interface RtcPorts {
+  ip: string;
+  udp: number;
+  tcp: number;
+}
+
+/** Where the workers' WebRTC servers listen: `basePort + slot` on UDP and TCP, or free ports when 0. */
+export interface RtcListen {
+  listenIp: string;
+  announcedIp: string | undefined;
+  basePort: number;
 }
 
 export interface WorkerPoolEvents {
@@ -21,6 +42,7 @@ export interface WorkerPoolEvents {
 export interface WorkerPoolOptions {
   count: number;
   settings: types.WorkerSettings;
+  rtc: RtcListen;
   logger: Logger;
 }
 
@@ -72,6 +94,11 @@ export class WorkerPool extends TypedEmitter<WorkerPoolEvents> {
     return this.slots.length;
   }
 
+  /** The WebRTC ports of the live workers: what a firewall must let through. */
+  get rtcPorts(): RtcPorts[] {
+    return this.workers.map((worker) => worker.appData.rtcPorts);
+  }
+
   /**
    * The live worker with the least load by `loadOf`, waiting for a replacement when every
    * worker is dead. Ties go to the lowest slot.
@@ -104,19 +131,42 @@ export class WorkerPool extends TypedEmitter<WorkerPoolEvents> {
   }
 
   private async spawn(slot: number): Promise<Worker> {
+    // The server fields are filled in below, before anybody else sees the worker.
     const worker = (await mediasoup.createWorker<WorkerAppData>({
       ...this.options.settings,
-      appData: { slot },
+      appData: { slot } as WorkerAppData,
     })) as Worker;
+    try {
+      worker.appData.webRtcServer = await worker.createWebRtcServer({ listenInfos: this.listenInfos(slot) });
+      worker.appData.rtcPorts = await listeningPorts(worker.appData.webRtcServer, this.options.rtc.listenIp);
+    } catch (error) {
+      worker.close();
+      throw error;
+    }
     if (this.closed) {
       worker.close();
       throw new HolocallError(ErrorCode.Unavailable, 'the SFU is shutting down');
     }
     this.slots[slot] = worker;
     worker.on('died', (error) => this.onDied(slot, worker, error));
-    this.logger.info('media worker started', { slot, pid: worker.pid });
+    const { udp, tcp } = worker.appData.rtcPorts;
+    this.logger.info('media worker started', { slot, pid: worker.pid, udpPort: udp, tcpPort: tcp });
     this.wake();
     return worker;
+  }
+
+  /** UDP and TCP on the slot's own port (the same number for both), or free ports when the base is 0. */
+  private listenInfos(slot: number): types.WebRtcServerListenInfo[] {
+    const { listenIp, announcedIp, basePort } = this.options.rtc;
+    const common = {
+      ip: listenIp,
+      ...(announcedIp === undefined ? {} : { announcedIp }),
+      ...(basePort === 0 ? {} : { port: basePort + slot }),
+    };
+    return [
+      { protocol: 'udp', ...common },
+      { protocol: 'tcp', ...common },
+    ];
   }
 
   private onDied(slot: number, worker: Worker, error: Error): void {
@@ -151,4 +201,18 @@ export class WorkerPool extends TypedEmitter<WorkerPoolEvents> {
     this.waiters = [];
     for (const wake of waiters) wake();
   }
+}
+
+interface WebRtcServerDump {
+  udpSockets: { ip: string; port: number }[];
+  tcpServers: { ip: string; port: number }[];
+}
+
+/** The ports a WebRtcServer listens on, as its worker reports them (they differ from the request only for port 0). */
+async function listeningPorts(server: types.WebRtcServer, ip: string): Promise<RtcPorts> {
+  const dump = (await server.dump()) as WebRtcServerDump;
+  const udp = dump.udpSockets[0]?.port;
+  const tcp = dump.tcpServers[0]?.port;
+  if (udp === undefined || tcp === undefined) throw new Error('the WebRtcServer reports no UDP or TCP port');
+  return { ip, udp, tcp };
 }

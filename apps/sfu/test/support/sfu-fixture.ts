@@ -13,11 +13,15 @@ export const ALL_GRANTS: RoomGrants = {
   subscribe: true,
 };
 
-/** An SFU in this process for one test file: one worker, random port, quiet logs, short empty-room grace. */
+/**
+ * An SFU in this process for one test file: one worker, random HTTP port, free WebRTC ports,
+ * quiet logs, short empty-room grace.
+ */
 export function startTestSfu(options: Partial<SfuOptions> = {}): Promise<SfuHandle> {
   return startSfu({
     roomTokenSecret: TEST_SECRET,
     port: 0,
+    rtcPort: 0,
     workers: 1,
     logLevel: (process.env.SFU_TEST_LOG_LEVEL as SfuOptions['logLevel']) ?? 'silent',
     roomEmptyGraceMs: 500,

@@ -32,8 +32,7 @@ export async function createWebRtcTransport(
     router: room.router,
     peer,
     direction: request.direction,
-    listenIp: ctx.config.listenIp,
-    announcedIp: ctx.config.announcedIp,
+    webRtcServer: room.worker.appData.webRtcServer,
     sctpCapabilities: request.sctpCapabilities,
     logger: ctx.logger,
   });
