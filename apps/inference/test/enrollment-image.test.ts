@@ -1,7 +1,9 @@
 import { fixtureLandmarks } from '@holocall/face/node';
+import { interlacedPng, pngBomb, progressiveJpeg } from '@holocall/face/test-support/image-files';
 import {
   checkEnrollmentImage,
   type HolocallError,
+  MAX_JPEG_SCANS,
   MAX_PHOTO_SIDE,
   MIN_FACE_SIDE,
   MIN_PHOTO_SIDE,
@@ -129,5 +131,56 @@ describe('enrollment images', () => {
     expect(code(() => landmarksForImage(face, { width: 512, height: 512 }, { width: 64, height: 64 }))).toBe(
       'face_not_found:face_too_small',
     );
+  });
+
+  it('decodes an interlaced (Adam7) PNG like the same image plain', () => {
+    const data = new Uint8ClampedArray(gradient());
+    const img = decodeEnrollmentImage(interlacedPng({ width: W, height: H, data }));
+    expect([img.width, img.height]).toEqual([W, H]);
+    expect(Buffer.from(img.data).equals(Buffer.from(data))).toBe(true);
+  });
+
+  it('refuses an interlaced PNG whose data inflates past its declared size, without inflating it (a PNG bomb)', () => {
+    // 1000 x 1000 RGBA needs about 4 MB inflated; this file of about 200 kB inflates to 200 MB
+    // (a 10 MB one would be 10 GB). pngjs inflates interlaced data without a limit.
+    const bomb = pngBomb(1000, 1000, 200_000_000, true);
+    const plainBomb = pngBomb(1000, 1000, 200_000_000, false);
+    expect(bomb.byteLength).toBeLessThan(250_000);
+    const rss = process.memoryUsage().rss;
+    const t0 = performance.now();
+    expect(code(() => decodeEnrollmentImage(bomb))).toBe('too_large:photo_decode_budget');
+    expect(performance.now() - t0).toBeLessThan(1000); // it stopped at the declared size
+    expect(process.memoryUsage().rss - rss).toBeLessThan(128 * 1024 * 1024);
+    // The same bomb not interlaced: pngjs stops at the declared size itself.
+    expect(code(() => decodeEnrollmentImage(plainBomb))).toBe('bad_request:photo_undecodable');
+    expect(process.memoryUsage().rss - rss).toBeLessThan(128 * 1024 * 1024);
+  }, 20_000);
+
+  it('decodes a progressive JPEG of up to MAX_JPEG_SCANS scans, and refuses one more before decoding', () => {
+    const level = (bx: number, by: number) => 40 + bx * 4 + by;
+    const atLimit = progressiveJpeg(W, H, level, MAX_JPEG_SCANS - 1); // one DC scan + AC scans
+    const img = decodeEnrollmentImage(atLimit);
+    expect([img.width, img.height]).toEqual([W, H]);
+    expect(img.data[((8 * 5 + 3) * W + 8 * 7 + 2) * 4]).toBe(level(7, 5));
+    expect(code(() => decodeEnrollmentImage(progressiveJpeg(W, H, level, MAX_JPEG_SCANS)))).toBe(
+      'too_large:photo_too_many_scans',
+    );
+  });
+
+  it('refuses a 25 MP progressive JPEG of 2000 scans at once (a scan bomb: seconds of decoding from 400 kB)', () => {
+    const bomb = progressiveJpeg(5000, 5000, () => 128, 2000);
+    expect(bomb.byteLength).toBeLessThan(500_000);
+    const t0 = performance.now();
+    let error: HolocallError | undefined;
+    try {
+      decodeEnrollmentImage(bomb);
+    } catch (e) {
+      error = e as HolocallError;
+    }
+    expect(performance.now() - t0).toBeLessThan(1000);
+    expect(error).toMatchObject({
+      code: 'too_large',
+      details: { reason: 'photo_too_many_scans', limit: MAX_JPEG_SCANS, actual: 2001 },
+    });
   });
 });

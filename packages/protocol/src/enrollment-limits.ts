@@ -26,6 +26,18 @@ export const MAX_PHOTO_SIDE = 10_000;
 /** Shortest side: the aligned crop is 512 x 512, and a face needs pixels to be one. */
 export const MIN_PHOTO_SIDE = 256;
 
+/**
+ * Most scans (SOS segments) a JPEG photo may have. Encoders write one (baseline) or about ten
+ * (libjpeg's progressive script); a decoder walks every block once per scan, so a progressive
+ * JPEG of thousands of tiny scans pins a core for minutes from a few hundred kilobytes.
+ */
+export const MAX_JPEG_SCANS = 100;
+/**
+ * The web app stores photos re-encoded as plain (baseline, non-interlaced) images no longer
+ * than this on their longest side, so every inference node decodes a bounded, plain image.
+ */
+export const NORMALIZED_PHOTO_SIDE = 2048;
+
 /** The aligned crop the browser sends along (FFHQ/EG3D alignment): a PNG of exactly this side. */
 export const CROP_SIDE = 512;
 /** Largest aligned crop file (a 512 x 512 RGBA PNG is at most about 1 MiB). */

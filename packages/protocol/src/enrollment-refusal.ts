@@ -25,6 +25,10 @@ export type EnrollmentRejectReason =
   | 'photo_corrupt'
   /** The header was fine, the image data does not decode (inference node). */
   | 'photo_undecodable'
+  /** A JPEG of more than MAX_JPEG_SCANS scans (refused before decoding). */
+  | 'photo_too_many_scans'
+  /** Decoding would take more memory than the image's declared size needs (a PNG whose data inflates past it, a JPEG over the decoder's budget). */
+  | 'photo_decode_budget'
   /** The size the browser says it displayed is not the photo's (web server). */
   | 'display_size_mismatch'
   /** The aligned crop is over MAX_CROP_BYTES. */
@@ -67,6 +71,8 @@ export const ENROLLMENT_REJECT_CODES: Readonly<Record<EnrollmentRejectReason, Er
   photo_truncated: ErrorCode.BadRequest,
   photo_corrupt: ErrorCode.BadRequest,
   photo_undecodable: ErrorCode.BadRequest,
+  photo_too_many_scans: ErrorCode.TooLarge,
+  photo_decode_budget: ErrorCode.TooLarge,
   display_size_mismatch: ErrorCode.BadRequest,
   crop_too_large: ErrorCode.TooLarge,
   crop_not_aligned: ErrorCode.BadRequest,

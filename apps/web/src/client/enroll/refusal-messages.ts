@@ -22,6 +22,8 @@ export const ENROLLMENT_REFUSAL_MESSAGES: Readonly<Record<EnrollmentRejectReason
   photo_truncated: 'The photo is incomplete: its header ends too soon.',
   photo_corrupt: 'The photo is damaged: its header cannot be read.',
   photo_undecodable: 'The photo could not be decoded.',
+  photo_too_many_scans: 'The photo is stored in too many passes to decode. Save it again as an ordinary JPEG.',
+  photo_decode_budget: 'The photo would take too much memory to decode. Save it again as an ordinary JPEG or PNG.',
   display_size_mismatch: 'The photo was shown at another size than it has. Try again.',
   crop_too_large: 'The aligned crop of the face is too large. Try again.',
   crop_not_aligned: 'The aligned crop of the face is not a 512 x 512 PNG. Try again.',

@@ -1,4 +1,4 @@
-import type { RgbaImage } from '@holocall/face';
+import type { RgbaImage } from '../../warp';
 
 /**
  * The image as displayed for an EXIF orientation (1..8): mirrored and/or turned. The orientation
@@ -53,4 +53,42 @@ export function applyOrientation(img: RgbaImage, orientation: number): RgbaImage
     }
   }
   return { width: w, height: h, data: out };
+}
+
+/** Whether an EXIF orientation turns the image a quarter (5..8): displayed width and height are the stored height and width. */
+export function swapsAxes(orientation: number): boolean {
+  return orientation >= 5 && orientation <= 8;
+}
+
+/**
+ * Where a point of the stored image (pixels, `stored` its size) shows in the image as displayed
+ * for an EXIF orientation: the inverse of applyOrientation's pixel mapping, for continuous
+ * coordinates (a pixel's left edge x mirrors to width - x).
+ */
+export function orientPoint(
+  x: number,
+  y: number,
+  orientation: number,
+  stored: { width: number; height: number },
+): [number, number] {
+  const W = stored.width;
+  const H = stored.height;
+  switch (orientation) {
+    case 2:
+      return [W - x, y];
+    case 3:
+      return [W - x, H - y];
+    case 4:
+      return [x, H - y];
+    case 5:
+      return [y, x];
+    case 6:
+      return [H - y, x];
+    case 7:
+      return [H - y, W - x];
+    case 8:
+      return [y, W - x];
+    default:
+      return [x, y];
+  }
 }
