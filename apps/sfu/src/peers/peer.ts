@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { PeerIdentity, RoomGrants, RoomTokenClaims, SignalingNotification } from '@holocall/protocol';
+import { ErrorCode, HolocallError } from '@holocall/protocol';
 import type { types } from 'mediasoup';
 import { TypedEmitter } from '../events/typed-emitter';
 
@@ -69,4 +70,12 @@ export class Peer extends TypedEmitter<PeerEvents> {
     this.transports.clear();
     this.emit('close', reason);
   }
+}
+
+/**
+ * What a request is answered with when its peer closed (socket gone, replaced, worker died)
+ * while the request awaited mediasoup; whatever it had just created is closed before this.
+ */
+export function sessionEnded(what: string): HolocallError {
+  return new HolocallError(ErrorCode.Conflict, `the session ended while ${what}`);
 }

@@ -1,5 +1,5 @@
 import type { Logger } from '../logging/logger';
-import type { Peer } from '../peers/peer';
+import { type Peer, sessionEnded } from '../peers/peer';
 import type { Worker, WorkerPool } from '../workers/worker-pool';
 import { Room } from './room';
 import { SerialQueue } from './serial-queue';
@@ -39,6 +39,8 @@ export class RoomRegistry {
    */
   join(roomId: string, peer: Peer, roomCapacity?: number): Promise<Room> {
     return this.queue.push(async () => {
+      // Gone while it waited in the queue: no room is made for it.
+      if (peer.closed) throw sessionEnded('joining');
       let room = this.roomsById.get(roomId);
       if (!room || room.closed) room = await this.create(roomId);
       room.addPeer(peer, roomCapacity);

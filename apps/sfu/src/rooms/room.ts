@@ -10,7 +10,7 @@ import type { types } from 'mediasoup';
 import type { DriverChannel } from '../data/driver-channel';
 import { TypedEmitter } from '../events/typed-emitter';
 import type { Logger } from '../logging/logger';
-import type { Peer, PeerCloseReason } from '../peers/peer';
+import { type Peer, type PeerCloseReason, sessionEnded } from '../peers/peer';
 import { ROUTER_MEDIA_CODECS } from '../workers/media-codecs';
 import type { Worker } from '../workers/worker-pool';
 
@@ -90,6 +90,8 @@ export class Room extends TypedEmitter<RoomEvents> {
    */
   addPeer(peer: Peer, roomCapacity = Number.POSITIVE_INFINITY): void {
     if (this.isClosed) throw new HolocallError(ErrorCode.Unavailable, 'the room is closing; join again');
+    // A peer whose socket went away while its join waited (for the queue, a new router) takes no seat.
+    if (peer.closed) throw sessionEnded('joining');
     const previous = [...this.peers.values()].find((p) => p.identity.userId === peer.identity.userId);
     const count = this.peers.size - (previous ? 1 : 0);
     const limit = Math.min(this.maxPeers, roomCapacity);

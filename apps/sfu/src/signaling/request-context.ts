@@ -20,6 +20,13 @@ export interface RequestContext {
   session(): Session;
   /** True when the socket has joined a room. */
   readonly joined: boolean;
+  /** False once the socket has gone away: a handler checks it (or its peer's `closed`) after every await. */
+  readonly connected: boolean;
+  /**
+   * A peer whose join is in flight: closed with the socket if the socket goes away before
+   * `attach`, so a join that finishes after a disconnect seats nobody.
+   */
+  holdPending(peer: Peer): void;
   /** Binds the socket to a freshly joined peer. */
   attach(room: Room, peer: Peer): void;
   /** Sends a notification to this socket. */

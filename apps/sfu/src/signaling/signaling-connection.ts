@@ -52,6 +52,8 @@ export class SignalingConnection implements RequestContext {
   private readonly bucket = new TokenBucket(MAX_SIGNALING_REQUESTS_PER_SECOND, SIGNALING_REQUEST_BURST);
   private readonly queue = new SerialQueue();
   private currentSession: Session | undefined;
+  private pendingPeer: Peer | undefined;
+  private isConnected = true;
 
   constructor(socket: Socket, deps: SignalingDeps) {
     this.socket = socket;
@@ -65,7 +67,10 @@ export class SignalingConnection implements RequestContext {
       if (event !== SIGNALING_REQUEST_EVENT) this.onUnknownEvent(event, args);
     });
     socket.on('disconnect', () => {
+      this.isConnected = false;
       this.counters.connections -= 1;
+      // A join still in flight closes its peer too: it must not hold a seat for a socket that is gone.
+      this.pendingPeer?.close('disconnected');
       this.currentSession?.peer.close('disconnected');
     });
   }
@@ -74,12 +79,22 @@ export class SignalingConnection implements RequestContext {
     return this.currentSession !== undefined;
   }
 
+  get connected(): boolean {
+    return this.isConnected;
+  }
+
+  holdPending(peer: Peer): void {
+    this.pendingPeer = peer;
+    if (!this.isConnected) peer.close('disconnected');
+  }
+
   session(): Session {
     if (!this.currentSession) throw new HolocallError(ErrorCode.Unauthenticated, 'join a room first');
     return this.currentSession;
   }
 
   attach(room: Room, peer: Peer): void {
+    if (this.pendingPeer === peer) this.pendingPeer = undefined;
     this.currentSession = { room, peer };
     this.logger.info('joined', { room: room.id, peer: peer.id, user: peer.identity.userId });
     peer.once('close', (reason) => {
@@ -126,6 +141,8 @@ export class SignalingConnection implements RequestContext {
   }
 
   private dispatch(request: SignalingRequest): Promise<unknown> {
+    // Requests queued behind one that was in flight at the disconnect are not started at all.
+    if (!this.isConnected) return Promise.reject(new HolocallError(ErrorCode.Unavailable, 'the socket is gone'));
     switch (request.type) {
       case 'join':
         return join(this, request);

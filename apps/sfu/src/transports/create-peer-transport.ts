@@ -1,7 +1,7 @@
 import { MAX_SCTP_MESSAGE_BYTES, type SctpCapabilities, type TransportDirection } from '@holocall/protocol';
 import type { types } from 'mediasoup';
 import type { Logger } from '../logging/logger';
-import type { Peer } from '../peers/peer';
+import { type Peer, sessionEnded } from '../peers/peer';
 
 /** SCTP streams per direction when the client does not say (mediasoup-client no longer reports them). */
 export const DEFAULT_SCTP_STREAMS = { OS: 1024, MIS: 1024 } as const;
@@ -42,6 +42,11 @@ export async function createPeerTransport(options: CreatePeerTransportOptions): 
     initialAvailableOutgoingBitrate: INITIAL_OUTGOING_BITRATE,
     appData: { peerId: peer.id, direction },
   });
+  if (peer.closed) {
+    // The peer closed (socket gone) while the worker made the transport: nobody would ever close it.
+    transport.close();
+    throw sessionEnded('creating a transport');
+  }
   peer.transports.set(transport.id, transport);
   transport.observer.on('close', () => peer.transports.delete(transport.id));
   transport.on('dtlsstatechange', (state) => {

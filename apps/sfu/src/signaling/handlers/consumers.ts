@@ -7,7 +7,7 @@ import {
   type SignalingRequestOf,
   type SignalingResponseOf,
 } from '@holocall/protocol';
-import type { Peer } from '../../peers/peer';
+import { type Peer, sessionEnded } from '../../peers/peer';
 import { withClientParameters } from '../mediasoup-errors';
 import type { RequestContext } from '../request-context';
 import { ownTransport } from './transports';
@@ -55,6 +55,10 @@ export async function consume(
   const consumer = await withClientParameters('rtpCapabilities', () =>
     transport.consume({ producerId: request.producerId, rtpCapabilities, paused: true }),
   );
+  if (peer.closed) {
+    consumer.close();
+    throw sessionEnded('consuming');
+  }
   peer.consumers.set(consumer.id, consumer);
   consumer.observer.on('close', () => peer.consumers.delete(consumer.id));
   consumer.on('producerclose', () => peer.notify({ type: 'consumerClosed', consumerId: consumer.id }));
@@ -102,7 +106,16 @@ export async function consumeData(
     ordered: false,
     maxPacketLifeTime: DRIVER_FRAME_MAX_PACKET_LIFETIME_MS,
   });
-  await dataConsumer.setBufferedAmountLowThreshold(SILENT_BUFFERED_AMOUNT_LOW_THRESHOLD);
+  try {
+    await dataConsumer.setBufferedAmountLowThreshold(SILENT_BUFFERED_AMOUNT_LOW_THRESHOLD);
+  } catch (error) {
+    dataConsumer.close();
+    throw error;
+  }
+  if (peer.closed) {
+    dataConsumer.close();
+    throw sessionEnded('consuming');
+  }
   peer.dataConsumers.set(dataConsumer.id, dataConsumer);
   dataConsumer.observer.on('close', () => peer.dataConsumers.delete(dataConsumer.id));
   dataConsumer.on('dataproducerclose', () =>

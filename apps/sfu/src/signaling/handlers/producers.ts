@@ -9,6 +9,7 @@ import {
 } from '@holocall/protocol';
 import type { types } from 'mediasoup';
 import { DriverChannel } from '../../data/driver-channel';
+import { sessionEnded } from '../../peers/peer';
 import { type ProducerAppData, producerInfo } from '../../rooms/room';
 import { withClientParameters } from '../mediasoup-errors';
 import type { RequestContext } from '../request-context';
@@ -50,7 +51,7 @@ export async function produce(
   );
   if (peer.closed) {
     producer.close();
-    throw new HolocallError(ErrorCode.Conflict, 'the session ended while producing');
+    throw sessionEnded('producing');
   }
   peer.producers.set(producer.id, producer);
   producer.observer.on('close', () => {
@@ -100,7 +101,7 @@ export async function produceData(
   }
   if (peer.closed || room.closed) {
     channel.close();
-    throw new HolocallError(ErrorCode.Conflict, 'the session ended while producing');
+    throw sessionEnded('producing');
   }
   peer.dataProducers.set(source.id, source);
   room.driverChannels.set(channel.id, channel);

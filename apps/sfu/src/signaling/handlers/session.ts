@@ -6,7 +6,7 @@ import {
   type SignalingResponseOf,
 } from '@holocall/protocol';
 import type { types } from 'mediasoup';
-import { Peer } from '../../peers/peer';
+import { Peer, sessionEnded } from '../../peers/peer';
 import { verifyRoomToken } from '../../tokens/room-tokens';
 import type { RequestContext } from '../request-context';
 
@@ -18,7 +18,14 @@ export async function join(
   if (ctx.joined) throw new HolocallError(ErrorCode.Conflict, 'this socket has already joined a room; leave first');
   const { claims } = await verifyRoomToken(request.token, ctx.config.roomTokenSecret, request.roomId);
   const peer = new Peer(claims, (notification) => ctx.notify(notification));
+  // From here a disconnect closes the peer; the registry seats no closed peer.
+  ctx.holdPending(peer);
   const room = await ctx.registry.join(claims.roomId, peer, claims.maxPeers);
+  if (peer.closed || !ctx.connected) {
+    // Seated just before the socket went away: closing the peer gives the seat back.
+    peer.close('disconnected');
+    throw sessionEnded('joining');
+  }
   ctx.attach(room, peer);
   return {
     roomId: room.id,
