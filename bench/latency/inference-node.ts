@@ -5,10 +5,9 @@
  * flat 256x256 RGBA view (the call page's default), then forward driver frames.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
-import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { FIXTURE_PHOTO_PATH, fixtureLandmarks } from '@holocall/face/node';
-import { encodeEnrollmentEnvelope, mintInferenceToken } from '@holocall/protocol';
+import { avatarContentHash, encodeEnrollmentEnvelope, mintInferenceToken } from '@holocall/protocol';
 import WebSocket from 'ws';
 
 const ORIGIN = 'http://127.0.0.1:3400';
@@ -132,19 +131,16 @@ export class ReceiverPageSocket {
 
   /** Registers `peerId` from the fixture photo and its tracker landmarks (the real reference lift). */
   async registerFixtureSender(peerId: string): Promise<number> {
-    const avatarHash = randomBytes(16).toString('hex');
+    // The node caches a lift under its content's avatar hash, and refuses any other hash.
+    const content = {
+      landmarkSpace: { width: 512, height: 512 },
+      landmarks: Float32Array.from(fixtureLandmarks('astronaut')),
+      image: new Uint8Array(readFileSync(FIXTURE_PHOTO_PATH)),
+    };
+    const avatarHash = await avatarContentHash(content);
     this.send({ type: 'register-sender', peerId, avatarHash, source: 'enrollment' });
     await this.next((m) => m.type === 'registered' && m.peerId === peerId);
-    this.ws.send(
-      encodeEnrollmentEnvelope({
-        purpose: 'register',
-        id: peerId,
-        avatarHash,
-        landmarkSpace: { width: 512, height: 512 },
-        landmarks: Float32Array.from(fixtureLandmarks('astronaut')),
-        image: new Uint8Array(readFileSync(FIXTURE_PHOTO_PATH)),
-      }),
-    );
+    this.ws.send(encodeEnrollmentEnvelope({ purpose: 'register', id: peerId, avatarHash, ...content }));
     const done = await this.next(
       (m) => m.type === 'registered' && m.peerId === peerId && m.awaitingUpload === false,
       LIFT_TIMEOUT_MS,

@@ -1,4 +1,11 @@
-import { type DriverFrame, HolocallError, TRIPLANE_UPLOAD_SHAPE, type ViewSpec } from '@holocall/protocol';
+import {
+  type DriverFrame,
+  HolocallError,
+  refuseEnrollment,
+  TRIPLANE_UPLOAD_SHAPE,
+  triplaneContentHash,
+  type ViewSpec,
+} from '@holocall/protocol';
 import { AvatarLifts, type LiftOutcome, type LiftProgressListener } from './enrollment/avatar-lifts';
 import type { LiftJobInput } from './enrollment/lift-job';
 import { LiftWorker } from './enrollment/lift-worker-client';
@@ -15,8 +22,8 @@ import { createSyntheticHead } from './triplane/synthetic-head';
 /** What the node needs from a connection to render for it and deliver the result. */
 export interface FrameSink {
   readonly id: number;
-  /** The sender's avatar, view, output settings; null when the peer is not registered here. */
-  senderSetup(peerId: string): { avatarHash: string; view: ViewSpec } | null;
+  /** The cache key of the sender's avatar and its view; null when the peer is not registered here. */
+  senderSetup(peerId: string): { cacheKey: string; view: ViewSpec } | null;
   quality(): QualityLevel;
   /** False when the socket cannot take more now (the frame is dropped before rendering). */
   canSend(): boolean;
@@ -58,6 +65,12 @@ export interface AvatarPreview {
   lifted: boolean;
   liftMs: number;
 }
+
+/**
+ * The cache key of the built-in synthetic head. Not lowercase hex, so no avatar hash a page
+ * declares (AvatarHash) can name it, and the synthetic head is never cached under one.
+ */
+export const SYNTHETIC_HEAD_KEY = 'synthetic-head';
 
 /** Share of a preview's progress that lifting takes when it lifts (the rest is rendering). */
 const PREVIEW_LIFT_SHARE = 0.75;
@@ -115,7 +128,11 @@ export class InferenceNode {
     };
   }
 
-  /** True when a tri-plane is cached under `avatarHash` (register-sender source 'cache'). */
+  /**
+   * True when a tri-plane is cached under `avatarHash` (register-sender source 'cache'). Every
+   * entry's key is the content hash of what made it (a lift's avatarContentHash, an upload's
+   * triplaneContentHash), so a hit is always the content the hash names.
+   */
   hasAvatar(avatarHash: string): boolean {
     return this.cache.has(avatarHash);
   }
@@ -128,20 +145,37 @@ export class InferenceNode {
     return this.lifts.tryCached(avatarHash);
   }
 
-  /** Binds `avatarHash` to the built-in synthetic head unless something is cached under it; true when it was. */
-  async registerSyntheticHead(avatarHash: string): Promise<boolean> {
-    if (this.cache.has(avatarHash)) return true;
-    await this.registerSender(avatarHash, { triplane: this.syntheticTriplane(), sourceFace: {} });
+  /**
+   * Caches the built-in synthetic head under SYNTHETIC_HEAD_KEY (never under a page's hash);
+   * true when it was cached already. A peer shown as the synthetic head renders that key.
+   */
+  async registerSyntheticHead(): Promise<boolean> {
+    if (this.cache.has(SYNTHETIC_HEAD_KEY)) return true;
+    await this.registerSender(SYNTHETIC_HEAD_KEY, { triplane: this.syntheticTriplane(), sourceFace: {} });
     return false;
   }
 
-  /** Registers an uploaded tri-plane (TRIPLANE_UPLOAD_SHAPE) under `avatarHash`; returns the bytes it holds. */
-  registerUpload(avatarHash: string, data: Float32Array): Promise<number> {
+  /**
+   * Registers an uploaded tri-plane (TRIPLANE_UPLOAD_SHAPE) under `avatarHash`, which must be
+   * its triplaneContentHash (else avatar_hash_mismatch); returns the bytes it holds.
+   */
+  async registerUpload(avatarHash: string, data: Float32Array): Promise<number> {
+    const hash = await triplaneContentHash(data);
+    if (hash !== avatarHash) {
+      throw refuseEnrollment('avatar_hash_mismatch', 'the tri-plane sent is not the one its avatar hash names', {
+        declared: avatarHash.slice(0, 12),
+        computed: hash.slice(0, 12),
+      });
+    }
     const [, channels, resolution] = TRIPLANE_UPLOAD_SHAPE;
-    return this.registerSender(avatarHash, { triplane: { resolution, channels, data }, sourceFace: {} });
+    return this.registerSender(hash, { triplane: { resolution, channels, data }, sourceFace: {} });
   }
 
-  /** Lifts an enrolled face into the cache once per hash (a running lift is joined, a cached one a hit). */
+  /**
+   * Lifts an enrolled face into the cache once per hash (a running lift is joined, a cached one
+   * a hit). The face is cached under its own content hash; one that does not hash to
+   * `avatarHash` is refused (avatar_hash_mismatch) before anything else.
+   */
   registerEnrollment(avatarHash: string, input: LiftJobInput, onProgress: LiftProgressListener): Promise<LiftOutcome> {
     return this.lifts.lift(avatarHash, input, onProgress);
   }
@@ -197,7 +231,7 @@ export class InferenceNode {
     return this.scheduler.idle();
   }
 
-  /** Registers (or replaces) an avatar's source tri-plane and face under its content hash; returns its bytes. */
+  /** Registers (or replaces) an avatar's source tri-plane and face under its cache key; returns its bytes. */
   private async registerSender(
     avatarHash: string,
     source: { triplane: Triplane; sourceFace: SourceFace },
@@ -242,7 +276,7 @@ export class InferenceNode {
     try {
       await this.exclusiveRender(async () => {
         const started = performance.now();
-        const avatar = this.cache.get(setup.avatarHash);
+        const avatar = this.cache.get(setup.cacheKey);
         if (!avatar)
           throw new HolocallError('not_found', 'avatar is not cached: register the sender again', {
             details: { peerId },

@@ -2,7 +2,10 @@ import {
   decodeRenderedFrame,
   encodeDriverFrame,
   encodeDriverFrameEnvelope,
+  encodeTriplaneEnvelope,
   mintInferenceToken,
+  TRIPLANE_UPLOAD_FLOATS,
+  triplaneContentHash,
 } from '@holocall/protocol';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createLogger } from '../src/log';
@@ -222,6 +225,43 @@ describe('inference node API', () => {
     const { header, image } = decodeRenderedFrame(c.binaries[0]!);
     expect(header).toMatchObject({ layout: 'flat', cols: 1, rows: 1, width: 40, height: 24 });
     expect(image.length).toBe(40 * 24 * 4);
+    c.ws.close();
+  });
+
+  it("shows the synthetic head under a key of its own: it never takes the page's hash in the cache", async () => {
+    const c = await authed(running.port);
+    const named = 'ee'.repeat(32);
+    c.sendJson({ type: 'register-sender', peerId: 'p4', avatarHash: named, source: 'synthetic-head' });
+    expect(await c.next((m) => m.type === 'registered')).toMatchObject({ peerId: 'p4', avatarHash: named });
+    // Nothing is cached under the named hash: a 'cache' registration for it finds nothing.
+    c.sendJson({ type: 'register-sender', peerId: 'p5', avatarHash: named, source: 'cache' });
+    expect(await c.next((m) => m.type === 'error')).toMatchObject({ code: 'not_found', details: { peerId: 'p5' } });
+    expect(running.node.hasAvatar(named)).toBe(false);
+    c.ws.close();
+  });
+
+  it('caches an uploaded tri-plane only under its content hash, and refuses one that names another', async () => {
+    const c = await authed(running.port);
+    const data = new Float32Array(TRIPLANE_UPLOAD_FLOATS);
+    for (let i = 0; i < data.length; i += 997) data[i] = (i % 13) / 13;
+    const own = await triplaneContentHash(data);
+    const named = 'dd'.repeat(32);
+    c.sendJson({ type: 'register-sender', peerId: 'u1', avatarHash: named, source: 'upload' });
+    expect(await c.next((m) => m.type === 'registered')).toMatchObject({ awaitingUpload: true });
+    c.ws.send(encodeTriplaneEnvelope('u1', named, data));
+    expect(await c.next((m) => m.type === 'error', 10_000)).toMatchObject({
+      code: 'bad_request',
+      details: { reason: 'avatar_hash_mismatch' },
+    });
+    expect(running.node.hasAvatar(named)).toBe(false);
+    c.sendJson({ type: 'register-sender', peerId: 'u1', avatarHash: own, source: 'upload' });
+    await c.next((m) => m.type === 'registered');
+    c.ws.send(encodeTriplaneEnvelope('u1', own, data));
+    expect(await c.next((m) => m.type === 'registered' && m.awaitingUpload === false, 10_000)).toMatchObject({
+      avatarHash: own,
+      cacheHit: true,
+    });
+    expect(running.node.hasAvatar(own)).toBe(true);
     c.ws.close();
   });
 

@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { FIXTURE_PHOTO_PATH, fixtureLandmarks } from '@holocall/face/node';
-import type { DriverFrame, ViewSpec } from '@holocall/protocol';
+import { avatarContentHash, type DriverFrame, type ViewSpec } from '@holocall/protocol';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { REFERENCE_BACKEND_INFO } from '../src/backends/reference';
 import { ReferenceReenact } from '../src/backends/reference/reenact';
@@ -16,7 +16,13 @@ import { MOUTH_OPEN } from './support/reference-fixtures';
  * the avatar cache), driven through InferenceNode's own surface as the API drives it, with the
  * reference reenact stage alone (no pose-only fallback: a source it cannot drive fails the frame).
  */
-const HASH = 'ab'.repeat(16);
+const INPUT = {
+  image: new Uint8Array(readFileSync(FIXTURE_PHOTO_PATH)),
+  landmarks: Float32Array.from(fixtureLandmarks('astronaut')),
+  landmarkSpace: { width: 512, height: 512 },
+};
+/** The enrolled avatar's content hash, as the web app declares it. */
+const HASH = await avatarContentHash(INPUT);
 const VIEW: ViewSpec = { kind: 'flat', width: 128, height: 128 };
 
 /** A FrameSink that keeps a copy of each delivered image and every failure. */
@@ -25,7 +31,7 @@ class RecordingSink implements FrameSink {
   readonly images: Uint8Array[] = [];
   readonly failures: unknown[] = [];
   senderSetup() {
-    return { avatarHash: HASH, view: VIEW };
+    return { cacheKey: HASH, view: VIEW };
   }
   quality() {
     return 'high' as const;
@@ -62,11 +68,7 @@ describe('registering an enrolled sender (the node lifts it once, then reenacts 
   });
 
   it('lifts once from the enrolled photo, caches it in the node, and reenacts it', async () => {
-    const input = {
-      image: new Uint8Array(readFileSync(FIXTURE_PHOTO_PATH)),
-      landmarks: Float32Array.from(fixtureLandmarks('astronaut')),
-      landmarkSpace: { width: 512, height: 512 },
-    };
+    const input = INPUT;
     expect(node.registerFromCache(HASH)).toBe(false);
     const first = await node.registerEnrollment(HASH, input, () => {});
     expect(first.lifted).toBe(true);
@@ -92,6 +94,16 @@ describe('registering an enrolled sender (the node lifts it once, then reenacts 
     expect(changed).toBeGreaterThan(0);
     expect((node.stats() as { reenact: string }).reenact).toBe(REFERENCE_BACKEND_INFO.reenact);
   }, 30_000);
+
+  it('refuses a lift whose content is not the hash it is registered under, and caches nothing for it', async () => {
+    const other = 'cd'.repeat(32);
+    await expect(node.registerEnrollment(other, INPUT, () => {})).rejects.toMatchObject({
+      code: 'bad_request',
+      details: { reason: 'avatar_hash_mismatch' },
+    });
+    expect(node.hasAvatar(other)).toBe(false);
+    expect(node.registerFromCache(other)).toBe(false);
+  });
 
   it('says in its name that it is the classical reference model, not trained weights', () => {
     expect(REFERENCE_BACKEND_INFO.trained).toBe(false);

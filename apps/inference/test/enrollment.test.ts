@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { alignFace, EXPRESSION_CODE_LENGTH, LEFT_EYE_LOOP, LM, OUTER_LIP_LOOP, RIGHT_EYE_LOOP } from '@holocall/face';
 import { FIXTURE_PHOTO_PATH, fixtureLandmarks, loadFixturePhoto } from '@holocall/face/node';
 import {
+  avatarContentHash,
   decodeRenderedFrame,
   type EnrollmentUpload,
   encodeDriverFrame,
@@ -18,9 +19,6 @@ import { landmarkBox, MOUTH_OPEN, meanAbsDiff } from './support/reference-fixtur
 import { authed, type Client, type Message, testConfig, waitFor } from './support/ws-client';
 
 /** End to end through a started node and a real WebSocket: enrollment registration, reenactment, previews. */
-const H1 = 'a1'.repeat(16);
-const H2 = 'b2'.repeat(16);
-const H3 = 'c3'.repeat(16);
 const SIZE = 128;
 const LIFT_TIMEOUT_MS = 30_000;
 const log = createLogger({}, 'silent');
@@ -28,15 +26,31 @@ const log = createLogger({}, 'silent');
 const photoBytes = new Uint8Array(readFileSync(FIXTURE_PHOTO_PATH));
 const landmarks = Float32Array.from(fixtureLandmarks('astronaut'));
 const cropLandmarks = alignFace(loadFixturePhoto(), fixtureLandmarks('astronaut')).landmarks;
+/** The same photo with its landmarks a quarter pixel to the right: another avatar (another lift). */
+const shiftedLandmarks = landmarks.map((v, i) => (i % 3 === 0 ? v + 0.25 : v));
+const SPACE = { width: 512, height: 512 };
 
-function upload(over: Partial<EnrollmentUpload> & Pick<EnrollmentUpload, 'id' | 'avatarHash'>): Uint8Array {
-  return encodeEnrollmentEnvelope({
-    purpose: 'register',
-    landmarkSpace: { width: 512, height: 512 },
-    landmarks,
-    image: photoBytes,
-    ...over,
-  });
+/** Avatar hashes as the web app declares them: of the content each envelope carries. */
+let H1 = '';
+let H2 = '';
+beforeAll(async () => {
+  H1 = await avatarContentHash({ image: photoBytes, landmarkSpace: SPACE, landmarks });
+  H2 = await avatarContentHash({ image: photoBytes, landmarkSpace: SPACE, landmarks: shiftedLandmarks });
+});
+
+type UploadOver = Partial<EnrollmentUpload> & Pick<EnrollmentUpload, 'id'>;
+
+function content(over: UploadOver): Omit<EnrollmentUpload, 'avatarHash'> {
+  return { purpose: 'register', landmarkSpace: SPACE, landmarks, image: photoBytes, ...over };
+}
+
+/** An enrollment envelope; its avatar hash is its content's unless `over` names another. */
+function upload(over: UploadOver & Pick<EnrollmentUpload, 'avatarHash'>): Uint8Array {
+  return encodeEnrollmentEnvelope({ ...content(over), ...over });
+}
+
+async function hashOf(over: UploadOver): Promise<string> {
+  return avatarContentHash(content(over));
 }
 
 function frame(seq: number, code: Float32Array | null): Uint8Array {
@@ -149,39 +163,37 @@ describe('enrollment through the inference node API (reference backend)', () => 
 
   it('refuses bad images, landmarks and sizes with typed errors, and the connection carries on', async () => {
     const c = await authed(running.port);
-    c.sendJson({ type: 'register-sender', peerId: 'dave', avatarHash: H3, source: 'enrollment' });
-    await c.next(of('registered', 'peerId', 'dave'));
     const png6000 = photoBytes.slice(0, 64);
     new DataView(png6000.buffer).setUint32(16, 6000);
     new DataView(png6000.buffer).setUint32(20, 6000);
-    const oversized = upload({ id: 'dave', avatarHash: H3 });
-    new DataView(oversized.buffer).setUint32(oversized.length - photoBytes.length - 4, MAX_PHOTO_BYTES + 1, true);
-    const cases: [Uint8Array, string, string][] = [
+    const cases: [UploadOver, string, string][] = [
       [
-        upload({ id: 'dave', avatarHash: H3, image: Uint8Array.from({ length: 4096 }, (_, i) => i * 7) }),
+        { id: 'dave', image: Uint8Array.from({ length: 4096 }, (_, i) => i * 7) },
         'unsupported_media',
         'unsupported_type',
       ],
-      [upload({ id: 'dave', avatarHash: H3, image: photoBytes.slice(0, 4000) }), 'bad_request', 'photo_undecodable'],
-      [
-        upload({ id: 'dave', avatarHash: H3, landmarks: landmarks.subarray(0, 468 * 3) }),
-        'bad_request',
-        'landmark_count',
-      ],
-      [
-        upload({ id: 'dave', avatarHash: H3, landmarkSpace: { width: 512, height: 300 } }),
-        'bad_request',
-        'landmark_aspect',
-      ],
-      [upload({ id: 'dave', avatarHash: H3, image: png6000 }), 'too_large', 'photo_too_many_pixels'],
-      [oversized, 'too_large', 'photo_too_large'],
+      [{ id: 'dave', image: photoBytes.slice(0, 4000) }, 'bad_request', 'photo_undecodable'],
+      [{ id: 'dave', landmarks: landmarks.subarray(0, 468 * 3) }, 'bad_request', 'landmark_count'],
+      [{ id: 'dave', landmarkSpace: { width: 512, height: 300 } }, 'bad_request', 'landmark_aspect'],
+      [{ id: 'dave', image: png6000 }, 'too_large', 'photo_too_many_pixels'],
     ];
-    for (const [bytes, code, reason] of cases) {
-      c.ws.send(bytes);
+    // Each bad envelope declares its own content's hash, as an honest page would: the content is what is refused.
+    for (const [over, code, reason] of cases) {
+      const avatarHash = await hashOf(over);
+      c.sendJson({ type: 'register-sender', peerId: 'dave', avatarHash, source: 'enrollment' });
+      await c.next(of('registered', 'peerId', 'dave'));
+      c.ws.send(upload({ ...over, avatarHash }));
       const err = await c.next(of('error'), LIFT_TIMEOUT_MS);
       expect(err.code, `${code} ${reason}`).toBe(code);
       expect((err.details as { reason: string }).reason).toBe(reason);
     }
+    const H3 = await hashOf({ id: 'dave', landmarks: landmarks.map((v) => v + 1) });
+    c.sendJson({ type: 'register-sender', peerId: 'dave', avatarHash: H3, source: 'enrollment' });
+    await c.next(of('registered', 'peerId', 'dave'));
+    const oversized = upload({ id: 'dave', avatarHash: H3 });
+    new DataView(oversized.buffer).setUint32(oversized.length - photoBytes.length - 4, MAX_PHOTO_BYTES + 1, true);
+    c.ws.send(oversized);
+    expect(await c.next(of('error'))).toMatchObject({ code: 'too_large', details: { reason: 'photo_too_large' } });
     // Envelopes nobody asked for.
     c.ws.send(upload({ id: 'nobody', avatarHash: H3 }));
     expect(await c.next(of('error'))).toMatchObject({ code: 'not_found', details: { peerId: 'nobody' } });
@@ -192,6 +204,36 @@ describe('enrollment through the inference node API (reference backend)', () => 
     const s = await stats(c);
     expect(s.lifts.lifted).toBe(1);
     expect(s.connection.errors).toMatchObject({ unsupported_media: 1, bad_request: 3, too_large: 2 });
+    c.ws.close();
+  }, 60_000);
+
+  it("refuses an envelope whose content is not the avatar it names, and never caches a lift under the page's hash", async () => {
+    const c = await authed(running.port);
+    // Mallory's page names the avatar hash of someone else's enrollment (H2, not lifted yet)
+    // and sends its own content: refused before any lift, and nothing is cached under H2.
+    const before = (await stats(c)).lifts;
+    c.sendJson({ type: 'register-sender', peerId: 'mallory', avatarHash: H2, source: 'enrollment' });
+    expect(await c.next(of('registered', 'peerId', 'mallory'))).toMatchObject({
+      cacheHit: false,
+      awaitingUpload: true,
+    });
+    const own = { id: 'mallory', landmarks: landmarks.map((v, i) => (i % 3 === 1 ? v + 0.5 : v)) };
+    c.ws.send(upload({ ...own, avatarHash: H2 }));
+    expect(await c.next(of('error'), LIFT_TIMEOUT_MS)).toMatchObject({
+      code: 'bad_request',
+      details: { reason: 'avatar_hash_mismatch', peerId: 'mallory' },
+    });
+    // The landmarks are part of what is named: the right photo with other landmarks is refused too.
+    c.ws.send(upload({ id: 'mallory', avatarHash: H2, landmarks }));
+    expect(await c.next(of('error'), LIFT_TIMEOUT_MS)).toMatchObject({ details: { reason: 'avatar_hash_mismatch' } });
+    const after = (await stats(c)).lifts as typeof before & { refused: number };
+    expect(after.lifted).toBe(before.lifted);
+    expect(after.refused).toBeGreaterThanOrEqual(2);
+    // H2 is still not cached: a later registration for it asks for its image again.
+    c.sendJson({ type: 'register-sender', peerId: 'erin', avatarHash: H2, source: 'enrollment' });
+    expect(await c.next(of('registered', 'peerId', 'erin'))).toMatchObject({ cacheHit: false, awaitingUpload: true });
+    c.sendJson({ type: 'register-sender', peerId: 'frank', avatarHash: H2, source: 'cache' });
+    expect(await c.next(of('error'))).toMatchObject({ code: 'not_found', details: { peerId: 'frank' } });
     c.ws.close();
   }, 60_000);
 
@@ -207,8 +249,8 @@ describe('enrollment through the inference node API (reference backend)', () => 
     });
     c.sendJson({ type: 'register-sender', peerId: 'carol', avatarHash: H2, source: 'enrollment' });
     await c.next(of('registered', 'peerId', 'carol'));
-    c.ws.send(upload({ purpose: 'preview', id: 'prev-1', avatarHash: H2 }));
-    c.ws.send(upload({ id: 'carol', avatarHash: H2 }));
+    c.ws.send(upload({ purpose: 'preview', id: 'prev-1', avatarHash: H2, landmarks: shiftedLandmarks }));
+    c.ws.send(upload({ id: 'carol', avatarHash: H2, landmarks: shiftedLandmarks }));
     const done = await c.next(of('preview-done', 'requestId', 'prev-1'), LIFT_TIMEOUT_MS);
     expect(done).toMatchObject({ views: VIEWS, cols: VIEWS, rows: 1, tileWidth: TILE, format: 'png', lifted: true });
     expect(done.yawsDeg).toEqual([-30, -15, 0, 15, 30]);

@@ -80,3 +80,20 @@ export async function avatarHashFromImageDigest(
 export async function avatarContentHash(content: AvatarContent): Promise<string> {
   return avatarHashFromImageDigest(await sha256Hex(content.image), content.landmarkSpace, content.landmarks);
 }
+
+/** Tag of a tri-plane upload's content hash. */
+export const TRIPLANE_HASH_TAG = 'holocall.triplane.v1';
+
+/**
+ * The avatar hash of an uploaded tri-plane (register-sender source 'upload'): SHA-256 (hex) of
+ * TRIPLANE_HASH_TAG, one 0x00 byte, then the floats as float32 LE (the envelope's body).
+ * The node caches an upload under this hash only, so no upload can take an enrolled avatar's name.
+ */
+export async function triplaneContentHash(data: Float32Array): Promise<string> {
+  const tag = new TextEncoder().encode(TRIPLANE_HASH_TAG);
+  const out = new Uint8Array(tag.length + 1 + data.byteLength);
+  out.set(tag, 0);
+  const view = new DataView(out.buffer, tag.length + 1);
+  for (let i = 0; i < data.length; i++) view.setFloat32(4 * i, data[i]!, true);
+  return sha256Hex(out);
+}

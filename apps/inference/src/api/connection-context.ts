@@ -9,7 +9,13 @@ export type ClientMessageOf<T extends InferenceClientMessage['type']> = Extract<
 
 /** One registered peer of a connection. */
 export interface PeerState {
+  /** The avatar hash the page registered the peer with (echoed in `registered`). */
   avatarHash: string;
+  /**
+   * What the peer renders from the node's cache: the avatar hash itself (a content hash the
+   * node checked or computed), or SYNTHETIC_HEAD_KEY for the synthetic head.
+   */
+  cacheKey: string;
   /**
    * What the peer waits for before it can render: a tri-plane upload, an enrollment envelope,
    * or its enrollment lift to finish; null when it renders.

@@ -122,7 +122,7 @@ export class Connection implements FrameSink, ConnectionContext {
   /** Avatar hashes this connection's peers use (to tell them when one is evicted). */
   avatarEvicted(hash: string): void {
     for (const [peerId, p] of this.peers) {
-      if (p.avatarHash === hash) {
+      if (p.cacheKey === hash) {
         this.sendError(
           new HolocallError('not_found', 'avatar evicted from the cache: register the sender again', {
             details: { peerId },
@@ -232,10 +232,10 @@ export class Connection implements FrameSink, ConnectionContext {
 
   // ---- FrameSink ----
 
-  senderSetup(peerId: string): { avatarHash: string; view: ViewSpec } | null {
+  senderSetup(peerId: string): { cacheKey: string; view: ViewSpec } | null {
     const p = this.peers.get(peerId);
     if (!p || this.isClosed) return null;
-    return { avatarHash: p.avatarHash, view: p.view ?? this.output.defaultView };
+    return { cacheKey: p.cacheKey, view: p.view ?? this.output.defaultView };
   }
 
   quality(): QualityLevel {

@@ -1,4 +1,4 @@
-import { checkEnrollmentImage, type LiftStageName } from '@holocall/protocol';
+import { avatarContentHash, checkEnrollmentImage, type LiftStageName, refuseEnrollment } from '@holocall/protocol';
 import type { Logger } from '../log';
 import type { AvatarCache } from '../senders/avatar-cache';
 import type { SourceFace } from '../stages/contract';
@@ -38,6 +38,23 @@ interface InFlight {
 }
 
 /**
+ * The key a lift is cached under: the avatar content hash of what it lifts (avatar-hash.ts),
+ * computed here from the image bytes, the landmarks and their space. A declared hash that is
+ * not it is refused (avatar_hash_mismatch), so no page can bind a face to a hash it chose.
+ */
+export async function liftKey(declaredHash: string, input: LiftJobInput): Promise<string> {
+  const hash = await avatarContentHash(input);
+  if (hash !== declaredHash) {
+    throw refuseEnrollment(
+      'avatar_hash_mismatch',
+      'the image and landmarks sent are not the avatar they name: their content hash differs',
+      { declared: declaredHash.slice(0, 12), computed: hash.slice(0, 12) },
+    );
+  }
+  return hash;
+}
+
+/**
  * Lifts enrolled faces into the node's avatar cache, once per avatar content hash: a hash that
  * is cached (and, with the reference reenact stage, carries its reference model) is a cache hit;
  * a second request for a hash whose lift is running joins it (and its progress) instead of
@@ -47,7 +64,17 @@ interface InFlight {
  */
 export class AvatarLifts {
   private readonly inFlight = new Map<string, InFlight>();
-  readonly counters = { requested: 0, lifted: 0, cacheHits: 0, joined: 0, failed: 0, lastMs: 0, maxMs: 0 };
+  readonly counters = {
+    requested: 0,
+    lifted: 0,
+    cacheHits: 0,
+    joined: 0,
+    failed: 0,
+    /** Envelopes whose content did not hash to the avatar they named. */
+    refused: 0,
+    lastMs: 0,
+    maxMs: 0,
+  };
 
   constructor(
     private readonly host: LiftHost,
@@ -77,11 +104,19 @@ export class AvatarLifts {
   }
 
   /**
-   * Makes `hash` ready from an enrolled face. Throws (rejects) HolocallError for bad input
-   * (unsupported_media, too_large, bad_request) or a failed lift.
+   * Makes `declaredHash` ready from an enrolled face, which must be the content it names
+   * (liftKey). Throws (rejects) HolocallError for bad input (unsupported_media, too_large,
+   * bad_request, avatar_hash_mismatch among them) or a failed lift.
    */
-  async lift(hash: string, input: LiftJobInput, onProgress: LiftProgressListener): Promise<LiftOutcome> {
+  async lift(declaredHash: string, input: LiftJobInput, onProgress: LiftProgressListener): Promise<LiftOutcome> {
     this.counters.requested++;
+    let hash: string;
+    try {
+      hash = await liftKey(declaredHash, input);
+    } catch (error) {
+      this.counters.refused++;
+      throw error;
+    }
     if (this.isReady(hash)) {
       this.counters.cacheHits++;
       onProgress('done', 1);

@@ -6,7 +6,7 @@ import {
   type InferenceNodeMessage,
   MAX_SENDERS_PER_CONNECTION,
 } from '@holocall/protocol';
-import type { FrameSink } from '../../node';
+import { type FrameSink, SYNTHETIC_HEAD_KEY } from '../../node';
 import type { ClientMessageOf, ConnectionContext, PeerState } from '../connection-context';
 
 function registeredPeer(ctx: ConnectionContext, peerId: string): PeerState {
@@ -25,6 +25,7 @@ export async function registerSender(ctx: ConnectionContext, msg: ClientMessageO
   }
   let cacheHit: boolean;
   let pending: PeerState['pending'] = null;
+  let cacheKey = msg.avatarHash;
   switch (msg.source) {
     case 'cache':
       cacheHit = ctx.node.hasAvatar(msg.avatarHash);
@@ -34,7 +35,9 @@ export async function registerSender(ctx: ConnectionContext, msg: ClientMessageO
         });
       break;
     case 'synthetic-head':
-      cacheHit = await ctx.node.registerSyntheticHead(msg.avatarHash);
+      // The synthetic head has a key of its own: it never takes the page's hash in the cache.
+      cacheHit = await ctx.node.registerSyntheticHead();
+      cacheKey = SYNTHETIC_HEAD_KEY;
       break;
     case 'upload':
       cacheHit = false;
@@ -51,7 +54,7 @@ export async function registerSender(ctx: ConnectionContext, msg: ClientMessageO
     }
   }
   const previous = ctx.peers.get(msg.peerId);
-  ctx.peers.set(msg.peerId, { avatarHash: msg.avatarHash, pending, view: previous?.view ?? null });
+  ctx.peers.set(msg.peerId, { avatarHash: msg.avatarHash, cacheKey, pending, view: previous?.view ?? null });
   ctx.send({
     type: 'registered',
     peerId: msg.peerId,
