@@ -2,8 +2,12 @@ import { parentPort } from 'node:worker_threads';
 import { HolocallError } from '@holocall/protocol';
 import { type LiftJobInput, type LiftJobOutput, runLiftJob, transferablesOf } from './lift-job';
 
-/** The lift worker thread: runs one lift job per message, posting progress, and hands the result over without copies. */
-export type LiftWorkerRequest = { type: 'lift'; jobId: number; input: LiftJobInput };
+/**
+ * The lift worker thread: runs one lift job per message, posting progress, and hands the result
+ * over without copies. `hang` (tests only, LiftWorker.hangForTest) spins forever, as a job that
+ * never ends would: only the client's deadline and a new thread get the node past it.
+ */
+export type LiftWorkerRequest = { type: 'lift'; jobId: number; input: LiftJobInput } | { type: 'hang'; jobId: number };
 
 export type LiftWorkerReply =
   | { type: 'progress'; jobId: number; stage: 'decode' | 'align' | 'lift'; fraction: number }
@@ -19,6 +23,7 @@ if (!port) throw new Error('lift-worker must run in a worker thread');
 
 port.on('message', (m: LiftWorkerRequest) => {
   const { jobId } = m;
+  if (m.type === 'hang') for (;;);
   try {
     const result = runLiftJob(m.input, (stage, fraction) =>
       port.postMessage({ type: 'progress', jobId, stage, fraction }),
