@@ -49,6 +49,7 @@ export async function startSfu(options: SfuOptions): Promise<SfuHandle> {
       health: () => ({ ok: pool.workers.length > 0, workers: pool.workers.length, expectedWorkers: pool.size }),
       stats,
       statsToken: config.statsToken,
+      behindProxy: config.behindProxy,
       logger,
     }),
   );

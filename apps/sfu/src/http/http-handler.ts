@@ -3,18 +3,22 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { ErrorCode, HolocallError, httpStatusFor, toWireError } from '@holocall/protocol';
 import type { Logger } from '../logging/logger';
 import type { SfuStats } from '../stats/collect-stats';
+import { clientAddress, isLoopback } from './client-address';
 
 export interface HttpRoutes {
   health(): { ok: boolean; workers: number; expectedWorkers: number };
   stats(): Promise<SfuStats>;
   statsToken: string | undefined;
+  /** Whether to take the client's address from X-Forwarded-For (SFU_BEHIND_PROXY). */
+  behindProxy: boolean;
   logger: Logger;
 }
 
 /**
  * The SFU's small HTTP surface next to socket.io: `GET /healthz` (200 while at least one
- * media worker is alive, else 503) and `GET /stats` (JSON; behind a bearer token when
- * SFU_STATS_TOKEN is set).
+ * media worker is alive, else 503) and `GET /stats` (JSON). /stats names rooms, users and
+ * avatars: loopback (the local operator, the tests) reads it freely; anybody else needs the
+ * bearer token SFU_STATS_TOKEN, and without one set it is not served off loopback at all.
  */
 export function createHttpHandler(routes: HttpRoutes): (req: IncomingMessage, res: ServerResponse) => void {
   return (req, res) => {
@@ -43,8 +47,13 @@ async function route(
     return { status: health.ok ? 200 : 503, body: health };
   }
   if (path === '/stats') {
-    if (routes.statsToken !== undefined && !bearerMatches(req, routes.statsToken)) {
-      throw new HolocallError(ErrorCode.Unauthenticated, 'stats need a bearer token');
+    if (!isLoopback(clientAddress(req, routes.behindProxy))) {
+      if (routes.statsToken === undefined) {
+        throw HolocallError.forbidden('stats are served to loopback only (set SFU_STATS_TOKEN to read them remotely)');
+      }
+      if (!bearerMatches(req, routes.statsToken)) {
+        throw new HolocallError(ErrorCode.Unauthenticated, 'stats need a bearer token from off loopback');
+      }
     }
     return { status: 200, body: await routes.stats() };
   }
