@@ -45,14 +45,19 @@ describe('configuration, read once and checked', () => {
     expect((error as ConfigError).message).toMatch(/^invalid configuration:\n {2}SESSION_SECRET is not set\n/);
   });
 
-  it('reads WEB_ORIGIN (https makes cookies Secure), the data dir and the log level', () => {
-    const config = readConfig({ ...ok, WEB_ORIGIN: 'https://holocall.example/', LOG_LEVEL: 'warn' });
+  it('reads WEB_ORIGIN, WEB_TRUST_PROXY, the data dir and the log level', () => {
+    const config = readConfig({
+      ...ok,
+      WEB_ORIGIN: 'https://holocall.example/',
+      WEB_TRUST_PROXY: 'yes',
+      LOG_LEVEL: 'warn',
+    });
     expect(config).toMatchObject({
       webOrigin: 'https://holocall.example',
-      secureCookies: true,
+      trustProxy: true,
       dataDir: '/tmp/holocall-config-test',
       logLevel: 'warn',
     });
-    expect(readConfig(ok)).toMatchObject({ webOrigin: null, secureCookies: false, logLevel: 'info' });
+    expect(readConfig(ok)).toMatchObject({ webOrigin: null, trustProxy: false, logLevel: 'info' });
   });
 });

@@ -28,8 +28,11 @@ export interface WebConfig {
   inferencePort: number;
   /** WEB_ORIGIN, the origin links are made with (behind a proxy); null: each request's own. */
   webOrigin: string | null;
-  /** Cookies get `Secure` when the app is served over https. */
-  secureCookies: boolean;
+  /**
+   * WEB_TRUST_PROXY: the app is reached through a reverse proxy, so a client's address is the
+   * last entry of `x-forwarded-for` rather than the socket's (which is the proxy's).
+   */
+  trustProxy: boolean;
   /** LOG_LEVEL. */
   logLevel: LogLevel;
 }
@@ -52,7 +55,7 @@ export function readConfig(env: Env = process.env): WebConfig {
     sfuPort: read.port('SFU_PORT', 3001),
     inferencePort: read.port('INFERENCE_PORT', 3002),
     webOrigin,
-    secureCookies: webOrigin?.startsWith('https://') ?? false,
+    trustProxy: read.boolean('WEB_TRUST_PROXY', false),
     logLevel: readLogLevel(read, 'LOG_LEVEL'),
   };
   read.throwIfAny();

@@ -5,6 +5,7 @@ import { type Database, openDatabase } from '@holocall/db';
 import { afterAll, beforeAll } from 'vitest';
 import { readConfig, setConfigForTests, type WebConfig } from '../../src/server/config';
 import { setDatabaseForTests } from '../../src/server/db';
+import { PEER_ADDRESS_HEADER } from '../../src/server/http/client-address';
 
 /**
  * Route handlers run in-process against a fresh in-memory PGlite and a temp data dir: the
@@ -58,6 +59,17 @@ export interface CallOptions {
   params?: Record<string, string>;
 }
 
+let nextPeer = 0;
+
+/**
+ * A fresh client address (IPv6 documentation prefix) for each call that does not name one, as
+ * web-server.mjs stamps it: tests that are not about per-address limits never share a budget.
+ */
+export function freshAddress(): string {
+  nextPeer += 1;
+  return `2001:db8::${nextPeer.toString(16)}`;
+}
+
 /** Calls a route handler the way Next does: a Request, and the dynamic segments as a promise. */
 export async function call(
   handler: (request: Request, ...rest: never[]) => Promise<Response>,
@@ -66,7 +78,11 @@ export async function call(
   options: CallOptions = {},
   // biome-ignore lint/suspicious/noExplicitAny: tests read response bodies freely
 ): Promise<{ status: number; body: any; headers: Headers }> {
-  const headers: Record<string, string> = { host: 'localhost:3000', ...options.headers };
+  const headers: Record<string, string> = {
+    host: 'localhost:3000',
+    [PEER_ADDRESS_HEADER]: freshAddress(),
+    ...options.headers,
+  };
   if (options.cookie) headers.cookie = options.cookie;
   let body = options.body;
   if (options.json !== undefined) {

@@ -1,5 +1,6 @@
 import { loadConfig } from '../config';
 import { prisma } from '../db';
+import { rateLimits } from '../http/rate-limits';
 import { newId } from '../ids';
 import { logger } from '../logger';
 import type { CreateSessionRequest, CreateSessionResponse } from './create-session.types';
@@ -13,12 +14,14 @@ export interface CreateSessionResult {
 }
 
 /**
- * Signs in with a display name. Without a session this makes a user and a session; with
- * one it renames the current user (no second account for the same browser).
+ * Signs in with a display name. Without a session this makes a user and a session (spending
+ * one of `address`'s ACCOUNTS_PER_ADDRESS_PER_HOUR); with one it renames the current user
+ * (no second account for the same browser).
  */
 export async function createSession(
   input: CreateSessionRequest,
   current: CurrentUser | null,
+  address: string,
 ): Promise<CreateSessionResult> {
   const db = await prisma();
   if (current) {
@@ -27,6 +30,7 @@ export async function createSession(
       response: { user: { userId: current.userId, displayName: input.displayName, avatarId: current.avatarId } },
     };
   }
+  await (await rateLimits()).spend('accounts_per_address', address);
   const userId = newId('u');
   const sessionId = newId('s');
   const expiresAt = new Date(Date.now() + SESSION_TTL_SECONDS * 1000);

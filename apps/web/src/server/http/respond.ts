@@ -1,6 +1,8 @@
 import { ErrorCode, HolocallError, httpStatusFor, toWireError } from '@holocall/protocol';
 import { ZodError } from 'zod';
 import { logger } from '../logger';
+import { clientAddress } from './client-address';
+import { spendApiRequest } from './rate-limits';
 
 /**
  * The one place where errors become HTTP responses. HolocallError codes map to statuses
@@ -21,7 +23,14 @@ export function errorResponse(error: unknown, context: Record<string, unknown> =
   } else if (wire.code === ErrorCode.Internal || wire.code === ErrorCode.Unavailable) {
     logger.warn('route failed', { ...context, code: wire.code, error: error.message });
   }
-  return json({ error: wire }, httpStatusFor(wire.code));
+  return json({ error: wire }, httpStatusFor(wire.code), retryAfter(wire.code, wire.details));
+}
+
+/** A `rate_limited` refusal says when to come back (details.retryAfterSeconds, whole seconds). */
+function retryAfter(code: ErrorCode, details: Record<string, unknown> | undefined): Record<string, string> {
+  const seconds = details?.retryAfterSeconds;
+  if (code !== ErrorCode.RateLimited || typeof seconds !== 'number' || !Number.isFinite(seconds)) return {};
+  return { 'retry-after': String(Math.max(1, Math.ceil(seconds))) };
 }
 
 export function json(body: unknown, status = 200, headers: HeadersInit = {}): Response {
@@ -31,13 +40,17 @@ export function json(body: unknown, status = 200, headers: HeadersInit = {}): Re
   });
 }
 
-/** Wraps a route handler so that whatever it throws becomes a typed error response. */
+/**
+ * Wraps a route handler so that whatever it throws becomes a typed error response. Every call
+ * first spends one request of its address's API budget (API_REQUESTS_PER_ADDRESS_PER_MINUTE).
+ */
 export function route<Args extends unknown[]>(
   name: string,
   handler: (request: Request, ...args: Args) => Promise<Response>,
 ): (request: Request, ...args: Args) => Promise<Response> {
   return async (request, ...args) => {
     try {
+      await spendApiRequest(clientAddress(request));
       return await handler(request, ...args);
     } catch (error) {
       return errorResponse(error, { route: name, method: request.method });

@@ -1,15 +1,21 @@
 import type { CurrentUser } from '../auth/current-user';
 import { prisma } from '../db';
+import { rateLimits } from '../http/rate-limits';
 import { newId, newRoomSlug } from '../ids';
 import { logger } from '../logger';
 import type { CreateRoomRequest, CreateRoomResponse } from './create-room.types';
 import { toRoomView } from './room-view';
 
+/** Creates a room owned by `user`, within ROOMS_PER_ACCOUNT_PER_HOUR and `address`'s ROOMS_PER_ADDRESS_PER_HOUR. */
 export async function createRoom(
   input: CreateRoomRequest,
   user: CurrentUser,
   origin: string,
+  address: string,
 ): Promise<CreateRoomResponse> {
+  const limits = await rateLimits();
+  await limits.spend('rooms_per_account', user.userId);
+  await limits.spend('rooms_per_address', address);
   const db = await prisma();
   const room = await db.room.create({
     data: {

@@ -6,7 +6,9 @@ import { toAvatarView } from '@/server/enrollment/avatar-view';
 import { enroll } from '@/server/enrollment/enroll.action';
 import { EnrollFields } from '@/server/enrollment/enroll.types';
 import { readBodyCapped } from '@/server/http/body';
+import { clientAddress } from '@/server/http/client-address';
 import { assertSameOrigin } from '@/server/http/origin';
+import { rateLimits } from '@/server/http/rate-limits';
 import { json, route } from '@/server/http/respond';
 
 export const dynamic = 'force-dynamic';
@@ -28,6 +30,10 @@ export const POST = route('avatar.enroll', async (request) => {
   if (!type.toLowerCase().startsWith('multipart/form-data')) {
     throw HolocallError.badRequest('expected a multipart/form-data upload');
   }
+  // Uploads are counted before their bytes are read: receiving them is the cost.
+  const limits = await rateLimits();
+  await limits.spend('enrollments_per_account', user.userId);
+  await limits.spend('enrollments_per_address', clientAddress(request));
   // The cap applies while the body streams in, before the multipart parser sees it.
   const body = await readBodyCapped(request, MAX_ENROLL_BODY_BYTES, 'upload');
   let form: FormData;

@@ -1,10 +1,10 @@
 import { createSession, endSession } from '@/server/auth/create-session.action';
 import { CreateSessionRequest, type GetSessionResponse } from '@/server/auth/create-session.types';
 import { currentUser } from '@/server/auth/current-user';
-import { clearedSessionCookieHeader, sessionCookieHeader } from '@/server/auth/session-cookie';
-import { loadConfig } from '@/server/config';
+import { clearedSessionCookieHeader, sessionCookieFor, sessionCookieHeader } from '@/server/auth/session-cookie';
 import { readJson } from '@/server/http/body';
-import { assertSameOrigin } from '@/server/http/origin';
+import { clientAddress } from '@/server/http/client-address';
+import { assertSameOrigin, publicOrigin } from '@/server/http/origin';
 import { json, route } from '@/server/http/respond';
 
 export const dynamic = 'force-dynamic';
@@ -22,13 +22,13 @@ export const GET = route('session.get', async (request) => {
 export const POST = route('session.create', async (request) => {
   assertSameOrigin(request);
   const input = await readJson(request, CreateSessionRequest);
-  const result = await createSession(input, await currentUser(request));
+  const result = await createSession(input, await currentUser(request), clientAddress(request));
   const headers: Record<string, string> = {};
   if (result.cookie) {
     headers['set-cookie'] = sessionCookieHeader(
       result.cookie.value,
       result.cookie.expiresAt,
-      loadConfig().secureCookies,
+      sessionCookieFor(publicOrigin(request)),
     );
   }
   return json(result.response, result.cookie ? 201 : 200, headers);
@@ -39,5 +39,5 @@ export const DELETE = route('session.delete', async (request) => {
   assertSameOrigin(request);
   const user = await currentUser(request);
   if (user) await endSession(user);
-  return json({}, 200, { 'set-cookie': clearedSessionCookieHeader(loadConfig().secureCookies) });
+  return json({}, 200, { 'set-cookie': clearedSessionCookieHeader(sessionCookieFor(publicOrigin(request))) });
 });
