@@ -6,6 +6,7 @@ import { Suspense, useEffect, useRef, useState } from 'react';
 import { type AvatarView, api } from '../api';
 import { SignInForm } from '../components/SignInForm';
 import { TRACKER_ASSETS } from '../face/tracker-assets';
+import { safeNextPath } from '../next-path';
 import { useSession } from '../use-session';
 import { CameraSnapshot } from './CameraSnapshot';
 import { type EnrollStep, enrollPhoto } from './enroll-flow';
@@ -15,7 +16,7 @@ import { TurntablePreview } from './TurntablePreview';
 function EnrollInner() {
   const { user, refresh } = useSession();
   const router = useRouter();
-  const next = useSearchParams().get('next');
+  const next = safeNextPath(useSearchParams().get('next'));
   const tracker = useRef<TrackerClient | null>(null);
   const [step, setStep] = useState<EnrollStep | null>(null);
   const [error, setError] = useState<string | null>(null);
@@ -102,7 +103,7 @@ function EnrollInner() {
             )}
           </div>
           <TurntablePreview avatarId={avatar.avatarId} avatarHash={avatar.avatarHash} />
-          {next?.startsWith('/') && !next.startsWith('//') ? (
+          {next ? (
             <button type="button" onClick={() => router.push(next)}>
               Continue to the room
             </button>
