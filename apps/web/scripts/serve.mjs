@@ -3,7 +3,8 @@
 //   1. the database migrate step (prisma/src/migrate-cli.ts: embedded PGlite, or DATABASE_URL);
 //   2. the vendor files the browser tracker loads (models, wasm) into public/vendor;
 //   3. `next build`, only when the sources changed since the last build (a stamp in .next);
-//   4. `next start -p $WEB_PORT`.
+//   4. scripts/web-server.mjs: Next's handler on WEB_HOST (default 127.0.0.1) and WEB_PORT, telling
+//      the app each request's socket address.
 // Each step logs one structured line; a failing step stops with its exit code.
 import { spawn, spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
@@ -11,6 +12,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { copyVendor } from './copy-vendor.mjs';
+import { DEFAULT_WEB_HOST } from './web-server.mjs';
 
 const appDir = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const root = path.resolve(appDir, '..', '..');
@@ -85,9 +87,12 @@ if (built && fs.readFileSync(STAMP, 'utf8').trim() === stamp && process.env.HOLO
   fs.writeFileSync(STAMP, `${stamp}\n`);
 }
 
-const args = ['start', '-p', port];
-if (process.env.WEB_HOST) args.push('-H', process.env.WEB_HOST);
-log('starting', { port: Number(port) });
-const server = spawn(bin('next'), args, { cwd: appDir, env, stdio: 'inherit' });
+const host = process.env.WEB_HOST || DEFAULT_WEB_HOST;
+log('starting', { host, port: Number(port) });
+const server = spawn(process.execPath, [path.join(appDir, 'scripts', 'web-server.mjs')], {
+  cwd: appDir,
+  env: { ...env, WEB_HOST: host, WEB_PORT: port },
+  stdio: 'inherit',
+});
 for (const signal of ['SIGINT', 'SIGTERM']) process.on(signal, () => server.kill(signal));
 server.on('exit', (code, signal) => process.exit(code ?? (signal ? 1 : 0)));

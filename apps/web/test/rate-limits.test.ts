@@ -1,4 +1,6 @@
+import type { AddressInfo } from 'node:net';
 import { describe, expect, it } from 'vitest';
+import * as webServer from '../scripts/web-server.mjs';
 import { POST as enroll } from '../src/app/api/avatar/route';
 import { POST as createRoom } from '../src/app/api/rooms/route';
 import { POST as signInRoute, GET as whoAmI } from '../src/app/api/session/route';
@@ -155,5 +157,19 @@ describe('the client address', () => {
     const viaProxy = request({ [PEER_ADDRESS_HEADER]: '127.0.0.1', 'x-forwarded-for': '6.6.6.6, 203.0.113.5 ' });
     expect(clientAddress(viaProxy, true)).toBe('203.0.113.5');
     expect(clientAddress(request({ [PEER_ADDRESS_HEADER]: '127.0.0.1' }), true)).toBe('127.0.0.1');
+  });
+
+  it('is stamped by web-server.mjs from the socket, over whatever the client sent under that name', async () => {
+    expect(webServer.PEER_ADDRESS_HEADER).toBe(PEER_ADDRESS_HEADER);
+    expect(webServer.DEFAULT_WEB_HOST).toBe('127.0.0.1');
+    const server = webServer.createWebServer((req, res) => res.end(String(req.headers[PEER_ADDRESS_HEADER])));
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    try {
+      const { port } = server.address() as AddressInfo;
+      const res = await fetch(`http://127.0.0.1:${port}/`, { headers: { [PEER_ADDRESS_HEADER]: '6.6.6.6' } });
+      expect(await res.text()).toBe('127.0.0.1');
+    } finally {
+      await new Promise((resolve) => server.close(resolve));
+    }
   });
 });
