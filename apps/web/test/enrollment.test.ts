@@ -1,9 +1,13 @@
 import fs from 'node:fs';
 import path from 'node:path';
+import { readJpegLayout } from '@holocall/face/node/image';
+import { baselineJpeg, interlacedPng, pngBomb, progressiveJpeg } from '@holocall/face/test-support/image-files';
 import {
   CROP_SIDE,
+  checkEnrollmentImage,
   MAX_CROP_BYTES,
   MAX_ENROLL_BODY_BYTES,
+  MAX_JPEG_SCANS,
   MAX_LANDMARK_DEPTH_RATIO,
   MAX_PHOTO_BYTES,
   MAX_PHOTO_PIXELS,
@@ -23,6 +27,7 @@ import { POST as signInRoute } from '../src/app/api/session/route';
 import { contentHash, contentPath } from '../src/server/enrollment/content-store';
 import { call, signIn, useTestApp } from './support/app';
 import { syntheticLandmarks } from './support/landmarks';
+import { patternImage, photoPng } from './support/photos';
 
 interface Upload {
   photo?: Uint8Array | null;
@@ -36,7 +41,7 @@ interface Upload {
 
 function form(upload: Upload): FormData {
   const data = new FormData();
-  const photo = upload.photo === undefined ? pngHeader(640, 480) : upload.photo;
+  const photo = upload.photo === undefined ? photoPng(640, 480) : upload.photo;
   if (photo) data.set('photo', new Blob([photo as BlobPart]), upload.filename ?? 'me.png');
   if (upload.crop) data.set('crop', new Blob([upload.crop as BlobPart]), 'crop.png');
   data.set('landmarks', JSON.stringify(upload.landmarks ?? syntheticLandmarks()));
@@ -53,7 +58,7 @@ describe('enrollment: upload checks, content-addressed storage, re-enrolling', (
 
   it('enrolls a photo with landmarks and a crop, stored under its sha256', async () => {
     const { cookie, userId } = await signIn(signInRoute, 'Ada');
-    const photo = pngHeader(640, 480, 200);
+    const photo = photoPng(640, 480, 200);
     const crop = pngHeader(CROP_SIDE, CROP_SIDE, 100);
     const res = await enroll(cookie, { photo, crop, camera: Array.from({ length: 25 }, (_, i) => i / 10) });
     expect(res.status).toBe(201);
@@ -74,8 +79,8 @@ describe('enrollment: upload checks, content-addressed storage, re-enrolling', (
 
   it('re-enrolling replaces the avatar (new id) and removes the files nobody uses any more', async () => {
     const { cookie, userId } = await signIn(signInRoute, 'Grace');
-    const first = pngHeader(640, 480, 300);
-    const second = jpegHeader(480, 640, { orientation: 1 });
+    const first = photoPng(640, 480, 300);
+    const second = baselineJpeg(patternImage(480, 640, 301));
     const a = await enroll(cookie, { photo: first });
     const b = await enroll(cookie, {
       photo: second,
@@ -93,7 +98,7 @@ describe('enrollment: upload checks, content-addressed storage, re-enrolling', (
 
   it('accepts landmarks in the displayed (EXIF-rotated) frame of a rotated JPEG', async () => {
     const { cookie } = await signIn(signInRoute, 'Rotated');
-    const photo = jpegHeader(800, 600, { orientation: 6 });
+    const photo = baselineJpeg(patternImage(800, 600), { orientation: 6 });
     const res = await enroll(cookie, {
       photo,
       displayWidth: 600,
@@ -102,6 +107,48 @@ describe('enrollment: upload checks, content-addressed storage, re-enrolling', (
     });
     expect(res.status).toBe(201);
     expect(res.body.avatar).toMatchObject({ width: 600, height: 800 });
+  });
+
+  it('stores a rotated, an interlaced and a progressive photo as plain upright images, the landmarks carried along', async () => {
+    const { cookie, userId } = await signIn(signInRoute, 'Normalised');
+    const uploads: Upload[] = [
+      {
+        photo: baselineJpeg(patternImage(800, 600, 7), { orientation: 6 }),
+        displayWidth: 600,
+        displayHeight: 800,
+        landmarks: syntheticLandmarks(300, 400, 150),
+      },
+      { photo: interlacedPng(patternImage(640, 480, 8)) },
+      { photo: progressiveJpeg(640, 480, (bx, by) => bx + by, 9) },
+    ];
+    for (const upload of uploads) {
+      const res = await enroll(cookie, upload);
+      expect(res.status).toBe(201);
+      const row = await app.db.prisma.avatar.findUniqueOrThrow({ where: { ownerId: userId } });
+      const stored = new Uint8Array(fs.readFileSync(contentPath(app.config.dataDir, row.photoHash)));
+      expect(row.photoHash).toBe(contentHash(stored));
+      // What every call peer's node will decode: a baseline JPEG, upright, of the size the browser displayed.
+      expect(checkEnrollmentImage(stored)).toMatchObject({
+        type: 'image/jpeg',
+        orientation: 1,
+        width: upload.displayWidth ?? 640,
+        height: upload.displayHeight ?? 480,
+      });
+      expect(readJpegLayout(stored)).toMatchObject({ frame: 0xc0, scans: 1 });
+      expect(row).toMatchObject({ photoType: 'image/jpeg', photoWidth: upload.displayWidth ?? 640 });
+      expect(row.landmarks).toEqual(upload.landmarks ?? syntheticLandmarks());
+    }
+  });
+
+  it('may not upload an image bomb: refused with its reason before anything is stored', async () => {
+    const { cookie, userId } = await signIn(signInRoute, 'Bomber');
+    const inflates = await enroll(cookie, { photo: pngBomb(640, 480, 100_000_000, true) });
+    expect(inflates.status).toBe(413);
+    expect(inflates.body.error.details.reason).toBe('photo_decode_budget');
+    const scans = await enroll(cookie, { photo: progressiveJpeg(640, 480, () => 128, MAX_JPEG_SCANS) });
+    expect(scans.status).toBe(413);
+    expect(scans.body.error.details).toMatchObject({ reason: 'photo_too_many_scans', limit: MAX_JPEG_SCANS });
+    expect(await app.db.prisma.avatar.count({ where: { ownerId: userId } })).toBe(0);
   });
 
   it('lets room peers fetch an avatar for their inference node, with its landmarks', async () => {
@@ -210,7 +257,7 @@ describe('enrollment: what you may not upload', () => {
     expect(tiny.body.error.details.reason).toBe('photo_side_too_short');
     // The shortest side the inference node lifts too (MIN_PHOTO_SIDE): accepted.
     const least = await enroll(cookie, {
-      photo: pngHeader(MIN_PHOTO_SIDE, 400),
+      photo: photoPng(MIN_PHOTO_SIDE, 400),
       displayWidth: MIN_PHOTO_SIDE,
       displayHeight: 400,
       landmarks: syntheticLandmarks(128, 200, 100),

@@ -12,6 +12,7 @@ import { logger } from '../logger';
 import { toAvatarView } from './avatar-view';
 import { removeContent, storeContent } from './content-store';
 import type { EnrollFields, EnrollResponse } from './enroll.types';
+import { normalizePhoto } from './normalize-photo';
 
 export interface EnrollInput {
   photo: Uint8Array;
@@ -64,8 +65,10 @@ export async function enroll(input: EnrollInput, user: CurrentUser, dataDir: str
   });
   const camera = parseCamera(input.fields.camera);
   if (input.crop) checkEnrollmentCrop(input.crop);
+  // Stored as a plain image of bounded size (the node's bounded decoder, orientation applied, landmarks carried along).
+  const photo = normalizePhoto(input.photo, info, landmarks, { width: displayWidth, height: displayHeight });
 
-  const photoHash = await storeContent(dataDir, input.photo);
+  const photoHash = await storeContent(dataDir, photo.bytes);
   const cropHash = input.crop ? await storeContent(dataDir, input.crop) : null;
   const db = await prisma();
   const { avatar, previous } = await db.$transaction(async (tx) => {
@@ -76,11 +79,11 @@ export async function enroll(input: EnrollInput, user: CurrentUser, dataDir: str
         id: newId('a'),
         ownerId: user.userId,
         photoHash,
-        photoType: info.type,
-        photoWidth: displayWidth,
-        photoHeight: displayHeight,
+        photoType: photo.type,
+        photoWidth: photo.width,
+        photoHeight: photo.height,
         cropHash,
-        landmarks: Array.from(landmarks),
+        landmarks: Array.from(photo.landmarks),
         ...(camera ? { camera } : {}),
       },
     });
