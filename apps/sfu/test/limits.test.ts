@@ -2,16 +2,22 @@ import {
   DRIVER_FRAME_BURST,
   ErrorCode,
   type HolocallError,
+  JOIN_DEADLINE_MS,
   MAX_DRIVER_FRAME_BYTES,
   MAX_DRIVER_FRAMES_PER_SECOND,
   MAX_PEERS_PER_ROOM,
+  MAX_ROOMS_PER_USER,
   MAX_SCTP_MESSAGE_BYTES,
   MAX_SIGNALING_MESSAGE_BYTES,
   MAX_SIGNALING_REQUESTS_PER_SECOND,
+  MAX_SOCKETS_PER_ADDRESS,
+  MAX_SOCKETS_PER_USER,
   MAX_TRANSPORTS_PER_PEER,
+  MAX_TRANSPORTS_PER_USER,
   ROOM_TOKEN_DEFAULT_TTL_SECONDS,
   ROOM_TOKEN_MAX_TTL_SECONDS,
   SIGNALING_REQUEST_BURST,
+  TRANSPORT_CONNECT_DEADLINE_MS,
 } from '@holocall/protocol';
 import { decodeJwt } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -218,7 +224,7 @@ describe('signaling limits and malformed messages', () => {
       }
       const error = await refusal(peer.signaling.request('createWebRtcTransport', { direction: 'send' }));
       expect(error.code).toBe(ErrorCode.Conflict);
-      expect(error.details).toEqual({ limit: MAX_TRANSPORTS_PER_PEER });
+      expect(error.details).toEqual({ reason: 'transports_per_peer', limit: MAX_TRANSPORTS_PER_PEER });
     } finally {
       await peer.close();
     }
@@ -417,6 +423,225 @@ describe('limits at their protocol values', () => {
       expect((await refusal(last.request('join', { roomId, token: bigger }))).code).toBe(ErrorCode.Unauthenticated);
     } finally {
       for (const client of clients) client.close();
+    }
+  });
+});
+
+describe('caps per user: rooms, transports, sockets', () => {
+  let sfu: SfuHandle;
+  beforeAll(async () => {
+    sfu = await startTestSfu();
+  });
+  afterAll(async () => {
+    await sfu?.close();
+  });
+
+  /** A socket of `userId` joined to `roomId`. */
+  async function joinAs(userId: string, roomId: string): Promise<SignalingClient> {
+    const client = await SignalingClient.connect(sfu.url);
+    await client.request('join', { roomId, token: await tokenFor(roomId, userId) });
+    return client;
+  }
+
+  it('seats one user in MAX_ROOMS_PER_USER rooms and refuses one more with conflict; joining one of them again still works', async () => {
+    const clients: SignalingClient[] = [];
+    try {
+      for (let i = 0; i < MAX_ROOMS_PER_USER; i += 1) clients.push(await joinAs('roamer', `roam-${i}`));
+      const extra = await SignalingClient.connect(sfu.url);
+      clients.push(extra);
+      const error = await refusal(
+        extra.request('join', { roomId: 'roam-extra', token: await tokenFor('roam-extra', 'roamer') }),
+      );
+      expect(error.code).toBe(ErrorCode.Conflict);
+      expect(error.details).toEqual({ reason: 'rooms_per_user', limit: MAX_ROOMS_PER_USER });
+      expect((await sfu.stats()).rooms.some((r) => r.roomId === 'roam-extra')).toBe(false);
+      // Another user is not affected, and the same user may rejoin a room it is in (that replaces, not adds).
+      expect(
+        (await extra.request('join', { roomId: 'roam-extra', token: await tokenFor('roam-extra', 'other') })).roomId,
+      ).toBe('roam-extra');
+      clients.push(await joinAs('roamer', 'roam-0'));
+    } finally {
+      for (const client of clients) client.close();
+    }
+  });
+
+  it('gives one user MAX_TRANSPORTS_PER_USER transports over its rooms and refuses one more with conflict', async () => {
+    const rooms = Math.ceil(MAX_TRANSPORTS_PER_USER / MAX_TRANSPORTS_PER_PEER) + 1;
+    const clients: SignalingClient[] = [];
+    try {
+      for (let i = 0; i < rooms; i += 1) clients.push(await joinAs('hoarder', `hoard-${i}`));
+      let made = 0;
+      for (const client of clients.slice(0, -1)) {
+        for (let i = 0; i < MAX_TRANSPORTS_PER_PEER && made < MAX_TRANSPORTS_PER_USER; i += 1, made += 1) {
+          await client.request('createWebRtcTransport', { direction: 'recv' });
+        }
+      }
+      expect(made).toBe(MAX_TRANSPORTS_PER_USER);
+      const last = clients[clients.length - 1] as SignalingClient;
+      const error = await refusal(last.request('createWebRtcTransport', { direction: 'recv' }));
+      expect(error.code).toBe(ErrorCode.Conflict);
+      expect(error.details).toEqual({ reason: 'transports_per_user', limit: MAX_TRANSPORTS_PER_USER });
+      // Leaving one room gives its transports back.
+      await clients[0]?.request('leave', {});
+      expect((await last.request('createWebRtcTransport', { direction: 'recv' })).transportId).toBeTruthy();
+    } finally {
+      for (const client of clients) client.close();
+    }
+  });
+
+  it('counts MAX_SOCKETS_PER_USER open sockets of one user and refuses the next one its join with rate_limited', async () => {
+    const clients: SignalingClient[] = [];
+    try {
+      // Each socket joins and leaves again: the room cap is not what stops them.
+      for (let i = 0; i < MAX_SOCKETS_PER_USER; i += 1) {
+        const client = await joinAs('many', `many-${i}`);
+        await client.request('leave', {});
+        clients.push(client);
+      }
+      const next = await SignalingClient.connect(sfu.url);
+      clients.push(next);
+      const token = await tokenFor('many-next', 'many');
+      const error = await refusal(next.request('join', { roomId: 'many-next', token }));
+      expect(error.code).toBe(ErrorCode.RateLimited);
+      expect(error.details).toEqual({ reason: 'sockets_per_user', limit: MAX_SOCKETS_PER_USER });
+      expect((await sfu.stats()).rooms.some((r) => r.roomId === 'many-next')).toBe(false);
+      // One closes: the next one may join.
+      clients[0]?.close();
+      await eventually(
+        () =>
+          next.request('join', { roomId: 'many-next', token }).then(
+            () => true,
+            () => false,
+          ),
+        'a join once a socket of the user closed',
+      );
+    } finally {
+      for (const client of clients) client.close();
+    }
+  });
+});
+
+describe('caps per address', () => {
+  let sfu: SfuHandle;
+  beforeAll(async () => {
+    sfu = await startTestSfu();
+  });
+  afterAll(async () => {
+    await sfu?.close();
+  });
+
+  it('takes MAX_SOCKETS_PER_ADDRESS sockets from one address and refuses the next at the handshake with rate_limited', async () => {
+    const clients: SignalingClient[] = [];
+    try {
+      for (let i = 0; i < MAX_SOCKETS_PER_ADDRESS; i += 1) clients.push(await SignalingClient.connect(sfu.url));
+      const refused = await SignalingClient.connect(sfu.url).then(
+        (client) => {
+          clients.push(client);
+          throw new Error('expected the socket to be refused');
+        },
+        (error: Error & { data?: { code: string; details?: unknown } }) => error,
+      );
+      expect(refused.data?.code).toBe(ErrorCode.RateLimited);
+      expect(refused.data?.details).toEqual({ reason: 'sockets_per_address', limit: MAX_SOCKETS_PER_ADDRESS });
+      // The sockets already open still work.
+      const first = clients[0] as SignalingClient;
+      expect(
+        (await first.request('join', { roomId: 'address-room', token: await tokenFor('address-room', 'a0') })).roomId,
+      ).toBe('address-room');
+      // One closes: a new one gets in.
+      clients.pop()?.close();
+      await eventually(
+        () =>
+          SignalingClient.connect(sfu.url).then(
+            (client) => {
+              clients.push(client);
+              return true;
+            },
+            () => false,
+          ),
+        'a socket once another one closed',
+      );
+    } finally {
+      for (const client of clients) client.close();
+    }
+  });
+});
+
+describe('deadlines', () => {
+  let sfu: SfuHandle;
+  beforeAll(async () => {
+    sfu = await startTestSfu({ roomEmptyGraceMs: 60_000 });
+  });
+  afterAll(async () => {
+    await sfu?.close();
+  });
+
+  it.concurrent('disconnects a socket that has not joined within JOIN_DEADLINE_MS; one that joins before it stays', async () => {
+    const idle = await SignalingClient.connect(sfu.url);
+    const late = await SignalingClient.connect(sfu.url);
+    const connectedAt = performance.now();
+    try {
+      const gone = idle.disconnected();
+      const lateJoin = sleep(JOIN_DEADLINE_MS - 2000).then(async () =>
+        late.request('join', { roomId: 'late-room', token: await tokenFor('late-room', 'late') }),
+      );
+      const notice = await idle.waitFor('limitExceeded', undefined, JOIN_DEADLINE_MS + 5000);
+      expect(notice.error.code).toBe(ErrorCode.Timeout);
+      expect(notice.error.details).toEqual({ reason: 'join_deadline', limit: JOIN_DEADLINE_MS });
+      await gone;
+      expect(performance.now() - connectedAt).toBeGreaterThanOrEqual(JOIN_DEADLINE_MS - 50);
+      await lateJoin;
+      await sleep(2000);
+      expect(late.socket.connected).toBe(true);
+    } finally {
+      idle.close();
+      late.close();
+    }
+  });
+
+  it.concurrent('closes a transport not connected within TRANSPORT_CONNECT_DEADLINE_MS of being put to use; connected ones and an idle receive transport stay', async () => {
+    const publisher = await joinedPeer(sfu, 'deadline-room', 'publisher');
+    const lazy = await joinedPeer(sfu, 'deadline-room', 'lazy');
+    try {
+      const dataProducerId = await publisher.publishDriverFrames();
+      const send = await lazy.signaling.request('createWebRtcTransport', { direction: 'send' });
+      const idleRecv = await lazy.signaling.request('createWebRtcTransport', { direction: 'recv' });
+      const usedRecv = await lazy.signaling.request('createWebRtcTransport', { direction: 'recv' });
+      // Put one receive transport to use; nobody ever connects it.
+      await lazy.signaling.request('consumeData', { transportId: usedRecv.transportId, dataProducerId });
+      const start = performance.now();
+      const alive = (transportId: string) =>
+        lazy.signaling.request('restartIce', { transportId }).then(
+          () => true,
+          (error: HolocallError) => (error.code === ErrorCode.NotFound ? false : Promise.reject(error)),
+        );
+      await sleep(TRANSPORT_CONNECT_DEADLINE_MS - 2000);
+      expect(await alive(send.transportId)).toBe(true);
+      expect(await alive(usedRecv.transportId)).toBe(true);
+      const closed = await Promise.all(
+        [send.transportId, usedRecv.transportId].map((transportId) =>
+          lazy.signaling.waitFor(
+            'limitExceeded',
+            (n) => n.error.details?.transportId === transportId,
+            TRANSPORT_CONNECT_DEADLINE_MS,
+          ),
+        ),
+      );
+      expect(performance.now() - start).toBeGreaterThanOrEqual(TRANSPORT_CONNECT_DEADLINE_MS - 2000);
+      for (const notice of closed) {
+        expect(notice.error.code).toBe(ErrorCode.Timeout);
+        expect(notice.error.details).toMatchObject({
+          reason: 'transport_connect_deadline',
+          limit: TRANSPORT_CONNECT_DEADLINE_MS,
+        });
+      }
+      expect(await alive(send.transportId)).toBe(false);
+      expect(await alive(usedRecv.transportId)).toBe(false);
+      // Nothing to receive yet: not in use, not closed. The publisher's connected transport carries on.
+      expect(await alive(idleRecv.transportId)).toBe(true);
+      expect(await publisher.signaling.request('restartIce', { transportId: publisher.send?.id ?? '' })).toBeTruthy();
+    } finally {
+      await Promise.all([publisher.close(), lazy.close()]);
     }
   });
 });

@@ -442,7 +442,12 @@ export const RejoinRequiredNotification = z.strictObject({
   type: z.literal('rejoinRequired'),
   error: WireErrorSchema,
 });
-/** A limit on the data path was crossed (`too_large`, `rate_limited`); the offending frames were dropped. */
+/**
+ * A limit was crossed without a request to answer: on the data path (`too_large`,
+ * `rate_limited`; the offending frames were dropped), or a deadline (`timeout` with
+ * `details.reason` `join_deadline`, the socket is disconnected next; `transport_connect_deadline`
+ * with `details.transportId`, that transport is closed).
+ */
 export const LimitExceededNotification = z.strictObject({
   type: z.literal('limitExceeded'),
   dataProducerId: Id.optional(),

@@ -8,7 +8,14 @@ import {
   SignalingRequest,
   SignalingResponses,
 } from '../src/signaling';
-import { MAX_ID_LENGTH, MAX_ROOM_TOKEN_LENGTH, MAX_SIGNALING_MESSAGE_BYTES } from '../src/signaling-limits';
+import {
+  JOIN_DEADLINE_MS,
+  MAX_ID_LENGTH,
+  MAX_ROOM_TOKEN_LENGTH,
+  MAX_SIGNALING_MESSAGE_BYTES,
+  SIGNALING_LIMIT_REASONS,
+  TRANSPORT_CONNECT_DEADLINE_MS,
+} from '../src/signaling-limits';
 import { jsonByteLength, parseMessage } from '../src/validate';
 
 const OPUS_RTP_PARAMETERS = {
@@ -166,6 +173,30 @@ describe('acknowledgements, notifications and token claims', () => {
     expect(
       SignalingNotification.parse({ type: 'rejoinRequired', error: { code: 'worker_died', message: 'x' } }).type,
     ).toBe('rejoinRequired');
+  });
+
+  it('carries a deadline as limitExceeded without a data producer, its reason from SIGNALING_LIMIT_REASONS', () => {
+    const joinDeadline = SignalingNotification.parse({
+      type: 'limitExceeded',
+      error: {
+        code: 'timeout',
+        message: 'no room joined in time',
+        details: { reason: 'join_deadline', limit: JOIN_DEADLINE_MS },
+      },
+    });
+    const transportDeadline = SignalingNotification.parse({
+      type: 'limitExceeded',
+      error: {
+        code: 'timeout',
+        message: 'the transport did not connect in time and was closed',
+        details: { reason: 'transport_connect_deadline', limit: TRANSPORT_CONNECT_DEADLINE_MS, transportId: 't1' },
+      },
+    });
+    for (const notice of [joinDeadline, transportDeadline]) {
+      expect(notice.type === 'limitExceeded' && SIGNALING_LIMIT_REASONS).toContain(
+        notice.type === 'limitExceeded' ? notice.error.details?.reason : undefined,
+      );
+    }
   });
 
   it('room token claims need every grant spelled out', () => {

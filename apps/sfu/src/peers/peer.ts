@@ -33,6 +33,8 @@ export class Peer extends TypedEmitter<PeerEvents> {
   /** The client's RTP capabilities (`setCapabilities`), required before it consumes media. */
   rtpCapabilities: types.RtpCapabilities | undefined;
   readonly transports = new Map<string, types.WebRtcTransport>();
+  /** Transports asked of the worker and not yet answered (they count against the per-user cap). */
+  pendingTransports = 0;
   readonly producers = new Map<string, types.Producer>();
   /** Data producers this peer sends driver frames on, by id. */
   readonly dataProducers = new Map<string, types.DataProducer>();

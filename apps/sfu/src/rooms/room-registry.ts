@@ -1,3 +1,5 @@
+import { ErrorCode, MAX_ROOMS_PER_USER } from '@holocall/protocol';
+import { capReached } from '../limits/connection-quotas';
 import type { Logger } from '../logging/logger';
 import { type Peer, sessionEnded } from '../peers/peer';
 import type { Worker, WorkerPool } from '../workers/worker-pool';
@@ -41,11 +43,39 @@ export class RoomRegistry {
     return this.queue.push(async () => {
       // Gone while it waited in the queue: no room is made for it.
       if (peer.closed) throw sessionEnded('joining');
+      // Checked in the queue, so two joins of one user into two new rooms cannot both pass.
+      const elsewhere = this.roomsOfUser(peer.identity.userId).filter((r) => r.id !== roomId);
+      if (elsewhere.length >= MAX_ROOMS_PER_USER) {
+        throw capReached(
+          ErrorCode.Conflict,
+          'in too many rooms at once; leave one first',
+          'rooms_per_user',
+          MAX_ROOMS_PER_USER,
+        );
+      }
       let room = this.roomsById.get(roomId);
       if (!room || room.closed) room = await this.create(roomId);
       room.addPeer(peer, roomCapacity);
       return room;
     });
+  }
+
+  /** Open rooms where `userId` has a peer. */
+  roomsOfUser(userId: string): Room[] {
+    return this.rooms.filter(
+      (room) => !room.closed && [...room.peers.values()].some((p) => p.identity.userId === userId),
+    );
+  }
+
+  /** WebRtcTransports `userId` holds over all rooms, counting those being created. */
+  transportsOfUser(userId: string): number {
+    let count = 0;
+    for (const room of this.roomsById.values()) {
+      for (const peer of room.peers.values()) {
+        if (peer.identity.userId === userId) count += peer.transports.size + peer.pendingTransports;
+      }
+    }
+    return count;
   }
 
   /** Load of a worker as used for placement: each room counts one, each peer one more. */

@@ -27,6 +27,8 @@ export interface RequestContext {
    * `attach`, so a join that finishes after a disconnect seats nobody.
    */
   holdPending(peer: Peer): void;
+  /** Counts this socket as one of `userId`'s; throws `rate_limited` past MAX_SOCKETS_PER_USER. */
+  claimUser(userId: string): void;
   /** Binds the socket to a freshly joined peer. */
   attach(room: Room, peer: Peer): void;
   /** Sends a notification to this socket. */

@@ -2,6 +2,7 @@ import {
   assertWithinSize,
   ErrorCode,
   HolocallError,
+  JOIN_DEADLINE_MS,
   jsonByteLength,
   MAX_SIGNALING_MESSAGE_BYTES,
   MAX_SIGNALING_REQUESTS_PER_SECOND,
@@ -16,6 +17,7 @@ import {
 } from '@holocall/protocol';
 import type { Socket } from 'socket.io';
 import type { SfuConfig } from '../config/sfu-config';
+import { type ConnectionQuotas, capReached } from '../limits/connection-quotas';
 import { TokenBucket } from '../limits/token-bucket';
 import type { Logger } from '../logging/logger';
 import type { Peer } from '../peers/peer';
@@ -34,6 +36,10 @@ export interface SignalingDeps {
   registry: RoomRegistry;
   logger: Logger;
   counters: SignalingCounters;
+  /** Sockets per address and per user, shared by every connection of this server. */
+  quotas: ConnectionQuotas;
+  /** Where the socket comes from (behind a proxy: the address it forwarded). */
+  address: string;
 }
 
 type Ack = (ack: SignalingAck) => void;
@@ -51,15 +57,20 @@ export class SignalingConnection implements RequestContext {
   private readonly counters: SignalingCounters;
   private readonly bucket = new TokenBucket(MAX_SIGNALING_REQUESTS_PER_SECOND, SIGNALING_REQUEST_BURST);
   private readonly queue = new SerialQueue();
+  private readonly quotas: ConnectionQuotas;
+  private readonly address: string;
   private currentSession: Session | undefined;
   private pendingPeer: Peer | undefined;
   private isConnected = true;
+  private joinDeadline: NodeJS.Timeout | undefined;
 
   constructor(socket: Socket, deps: SignalingDeps) {
     this.socket = socket;
     this.config = deps.config;
     this.registry = deps.registry;
     this.counters = deps.counters;
+    this.quotas = deps.quotas;
+    this.address = deps.address;
     this.logger = deps.logger.child('socket', { socket: socket.id });
     this.counters.connections += 1;
     socket.on(SIGNALING_REQUEST_EVENT, (raw: unknown, ack: unknown) => this.onRequest(raw, ack));
@@ -68,11 +79,14 @@ export class SignalingConnection implements RequestContext {
     });
     socket.on('disconnect', () => {
       this.isConnected = false;
+      this.disarmJoinDeadline();
+      this.quotas.release(socket.id, this.address);
       this.counters.connections -= 1;
       // A join still in flight closes its peer too: it must not hold a seat for a socket that is gone.
       this.pendingPeer?.close('disconnected');
       this.currentSession?.peer.close('disconnected');
     });
+    this.armJoinDeadline();
   }
 
   get joined(): boolean {
@@ -81,6 +95,10 @@ export class SignalingConnection implements RequestContext {
 
   get connected(): boolean {
     return this.isConnected;
+  }
+
+  claimUser(userId: string): void {
+    this.quotas.claimUser(this.socket.id, userId);
   }
 
   holdPending(peer: Peer): void {
@@ -95,6 +113,7 @@ export class SignalingConnection implements RequestContext {
 
   attach(room: Room, peer: Peer): void {
     if (this.pendingPeer === peer) this.pendingPeer = undefined;
+    this.disarmJoinDeadline();
     this.currentSession = { room, peer };
     this.logger.info('joined', { room: room.id, peer: peer.id, user: peer.identity.userId });
     peer.once('close', (reason) => {
@@ -111,7 +130,33 @@ export class SignalingConnection implements RequestContext {
           error: toWireError(new HolocallError(ErrorCode.WorkerDied, 'the media worker of this room died; join again')),
         });
       }
+      // Still connected without a room: it must join again in time (a rejoin after a dead worker, a join after leave).
+      if (this.isConnected && this.currentSession === undefined) this.armJoinDeadline();
     });
+  }
+
+  /** JOIN_DEADLINE_MS: a socket without a room (and no join in flight) is told and disconnected. */
+  private armJoinDeadline(): void {
+    this.disarmJoinDeadline();
+    this.joinDeadline = setTimeout(() => {
+      this.joinDeadline = undefined;
+      if (!this.isConnected || this.currentSession) return;
+      if (this.pendingPeer && !this.pendingPeer.closed) {
+        // A join is under way (waiting for a worker, say): it gets another period to finish.
+        this.armJoinDeadline();
+        return;
+      }
+      const error = capReached(ErrorCode.Timeout, 'no room joined in time', 'join_deadline', JOIN_DEADLINE_MS);
+      this.counters.refuse(error.code);
+      this.logger.info('socket did not join in time; disconnecting', { address: this.address });
+      this.notify({ type: 'limitExceeded', error: toWireError(error) });
+      this.socket.disconnect(true);
+    }, JOIN_DEADLINE_MS);
+  }
+
+  private disarmJoinDeadline(): void {
+    if (this.joinDeadline) clearTimeout(this.joinDeadline);
+    this.joinDeadline = undefined;
   }
 
   notify(notification: SignalingNotification): void {

@@ -1,4 +1,13 @@
-import { MAX_SCTP_MESSAGE_BYTES, type SctpCapabilities, type TransportDirection } from '@holocall/protocol';
+import {
+  ErrorCode,
+  HolocallError,
+  MAX_SCTP_MESSAGE_BYTES,
+  type SctpCapabilities,
+  type SignalingLimitReason,
+  TRANSPORT_CONNECT_DEADLINE_MS,
+  type TransportDirection,
+  toWireError,
+} from '@holocall/protocol';
 import type { types } from 'mediasoup';
 import type { Logger } from '../logging/logger';
 import { type Peer, sessionEnded } from '../peers/peer';
@@ -55,5 +64,46 @@ export async function createPeerTransport(options: CreatePeerTransportOptions): 
       transport.close();
     }
   });
+  closeUnlessConnectedInTime(transport, peer, logger);
   return transport;
+}
+
+/**
+ * TRANSPORT_CONNECT_DEADLINE_MS from the moment the transport is in use (a send transport: now;
+ * a receive transport: its first consumer or data consumer), DTLS must be `connected`, else the
+ * transport is closed and its peer told `limitExceeded` (`timeout`, transport_connect_deadline).
+ */
+function closeUnlessConnectedInTime(
+  transport: types.WebRtcTransport<TransportAppData>,
+  peer: Peer,
+  logger: Logger,
+): void {
+  let timer: NodeJS.Timeout | undefined;
+  const disarm = () => {
+    if (timer) clearTimeout(timer);
+    timer = undefined;
+  };
+  const arm = () => {
+    if (timer || transport.closed || transport.dtlsState === 'connected') return;
+    timer = setTimeout(() => {
+      timer = undefined;
+      if (transport.closed || transport.dtlsState === 'connected') return;
+      logger.info('transport did not connect in time; closing it', { peer: peer.id, transport: transport.id });
+      const reason: SignalingLimitReason = 'transport_connect_deadline';
+      const error = new HolocallError(ErrorCode.Timeout, 'the transport did not connect in time and was closed', {
+        details: { reason, limit: TRANSPORT_CONNECT_DEADLINE_MS, transportId: transport.id },
+      });
+      transport.close();
+      peer.notify({ type: 'limitExceeded', error: toWireError(error) });
+    }, TRANSPORT_CONNECT_DEADLINE_MS);
+  };
+  transport.on('dtlsstatechange', (state) => {
+    if (state === 'connected') disarm();
+  });
+  transport.observer.once('close', disarm);
+  if (transport.appData.direction === 'send') arm();
+  else {
+    transport.observer.once('newconsumer', arm);
+    transport.observer.once('newdataconsumer', arm);
+  }
 }

@@ -17,6 +17,8 @@ export async function join(
 ): Promise<SignalingResponseOf<'join'>> {
   if (ctx.joined) throw new HolocallError(ErrorCode.Conflict, 'this socket has already joined a room; leave first');
   const { claims } = await verifyRoomToken(request.token, ctx.config.roomTokenSecret, request.roomId);
+  if (!ctx.connected) throw sessionEnded('joining');
+  ctx.claimUser(claims.userId);
   const peer = new Peer(claims, (notification) => ctx.notify(notification));
   // From here a disconnect closes the peer; the registry seats no closed peer.
   ctx.holdPending(peer);

@@ -2,10 +2,12 @@ import {
   ErrorCode,
   HolocallError,
   MAX_TRANSPORTS_PER_PEER,
+  MAX_TRANSPORTS_PER_USER,
   type SignalingRequestOf,
   type SignalingResponseOf,
 } from '@holocall/protocol';
 import type { types } from 'mediasoup';
+import { capReached } from '../../limits/connection-quotas';
 import type { Peer } from '../../peers/peer';
 import { createPeerTransport, type TransportAppData } from '../../transports/create-peer-transport';
 import { withClientParameters } from '../mediasoup-errors';
@@ -23,19 +25,36 @@ export async function createWebRtcTransport(
   if (request.direction === 'send' && !grants.publishAudio && !grants.publishDriverFrames && !grants.publishVideo) {
     throw HolocallError.forbidden('this token grants no publishing');
   }
-  if (peer.transports.size >= MAX_TRANSPORTS_PER_PEER) {
-    throw new HolocallError(ErrorCode.Conflict, 'too many transports; close one first', {
-      details: { limit: MAX_TRANSPORTS_PER_PEER },
-    });
+  if (peer.transports.size + peer.pendingTransports >= MAX_TRANSPORTS_PER_PEER) {
+    throw capReached(
+      ErrorCode.Conflict,
+      'too many transports; close one first',
+      'transports_per_peer',
+      MAX_TRANSPORTS_PER_PEER,
+    );
   }
-  const transport = await createPeerTransport({
-    router: room.router,
-    peer,
-    direction: request.direction,
-    webRtcServer: room.worker.appData.webRtcServer,
-    sctpCapabilities: request.sctpCapabilities,
-    logger: ctx.logger,
-  });
+  if (ctx.registry.transportsOfUser(peer.identity.userId) >= MAX_TRANSPORTS_PER_USER) {
+    throw capReached(
+      ErrorCode.Conflict,
+      'too many transports over your rooms; close one first',
+      'transports_per_user',
+      MAX_TRANSPORTS_PER_USER,
+    );
+  }
+  peer.pendingTransports += 1;
+  let transport: types.WebRtcTransport;
+  try {
+    transport = await createPeerTransport({
+      router: room.router,
+      peer,
+      direction: request.direction,
+      webRtcServer: room.worker.appData.webRtcServer,
+      sctpCapabilities: request.sctpCapabilities,
+      logger: ctx.logger,
+    });
+  } finally {
+    peer.pendingTransports -= 1;
+  }
   const response: SignalingResponseOf<'createWebRtcTransport'> = {
     transportId: transport.id,
     iceParameters: transport.iceParameters,
