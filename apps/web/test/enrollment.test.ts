@@ -39,9 +39,12 @@ interface Upload {
   filename?: string;
 }
 
+/** Each default photo is bytes of its own: nobody may enroll a photo another account enrolled. */
+let photos = 0;
+
 function form(upload: Upload): FormData {
   const data = new FormData();
-  const photo = upload.photo === undefined ? photoPng(640, 480) : upload.photo;
+  const photo = upload.photo === undefined ? photoPng(640, 480, photos++) : upload.photo;
   if (photo) data.set('photo', new Blob([photo as BlobPart]), upload.filename ?? 'me.png');
   if (upload.crop) data.set('crop', new Blob([upload.crop as BlobPart]), 'crop.png');
   data.set('landmarks', JSON.stringify(upload.landmarks ?? syntheticLandmarks()));
@@ -158,7 +161,8 @@ describe('enrollment: upload checks, content-addressed storage, re-enrolling', (
     await enroll(guest.cookie);
     const room = (await call(createRoom, 'POST', '/api/rooms', { cookie: owner.cookie, json: { name: 'R' } })).body
       .room;
-    await call(join, 'POST', '/', { cookie: guest.cookie, params: { slug: room.slug } });
+    for (const who of [owner, guest])
+      await call(join, 'POST', '/', { cookie: who.cookie, params: { slug: room.slug } });
     const res = await call(avatarSource, 'GET', '/', { cookie: guest.cookie, params: { id: ownerAvatar } });
     expect(res.status).toBe(200);
     expect(res.body.displayName).toBe('Owner');

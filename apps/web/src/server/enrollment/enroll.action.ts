@@ -9,10 +9,11 @@ import type { CurrentUser } from '../auth/current-user';
 import { prisma } from '../db';
 import { newId } from '../ids';
 import { logger } from '../logger';
-import { toAvatarView } from './avatar-view';
-import { removeContent, storeContent } from './content-store';
+import { toAvatarView, withAvatarHash } from './avatar-view';
+import { contentHash, removeContent, storeContent } from './content-store';
 import type { EnrollFields, EnrollResponse } from './enroll.types';
 import { normalizePhoto } from './normalize-photo';
+import { refusePhotoOwnedByAnother } from './photo-ownership';
 
 export interface EnrollInput {
   photo: Uint8Array;
@@ -72,6 +73,8 @@ export async function enroll(input: EnrollInput, user: CurrentUser, dataDir: str
   const cropHash = input.crop ? await storeContent(dataDir, input.crop) : null;
   const db = await prisma();
   const { avatar, previous } = await db.$transaction(async (tx) => {
+    // The stored bytes and the bytes sent: a photo downloaded from a call is refused however it was re-encoded.
+    await refusePhotoOwnedByAnother(tx, user.userId, [photoHash, cropHash, contentHash(input.photo)]);
     const previous = await tx.avatar.findUnique({ where: { ownerId: user.userId } });
     if (previous) await tx.avatar.delete({ where: { id: previous.id } });
     const avatar = await tx.avatar.create({
@@ -91,7 +94,7 @@ export async function enroll(input: EnrollInput, user: CurrentUser, dataDir: str
   });
   if (previous) await removeUnused(dataDir, [previous.photoHash, previous.cropHash], [photoHash, cropHash]);
   logger.info('avatar enrolled', { user: user.userId, avatar: avatar.id, replaced: previous?.id ?? null });
-  return { avatar: toAvatarView(avatar) };
+  return { avatar: toAvatarView(await withAvatarHash(avatar)) };
 }
 
 async function removeUnused(dataDir: string, old: (string | null)[], kept: (string | null)[]): Promise<void> {

@@ -15,7 +15,7 @@ export type EnrollFields = z.infer<typeof EnrollFields>;
 export const AvatarView = z.strictObject({
   avatarId: z.string(),
   ownerId: z.string(),
-  /** Content hash the inference nodes cache this avatar's lift under: the enrolled photo's sha256. */
+  /** Content hash the inference nodes cache this avatar's lift under: the protocol's avatar content hash of the stored photo, its landmarks and size. */
   avatarHash: z.string(),
   photoUrl: z.string(),
   cropUrl: z.string().nullable(),

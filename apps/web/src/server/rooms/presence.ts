@@ -24,3 +24,20 @@ export async function countPresent(db: Db, roomId: string, exceptUserId?: string
     },
   });
 }
+
+/** Present in a room now: a membership not left and refreshed within the presence window. */
+function presentNow(since: Date) {
+  return { leftAt: null, seenAt: { gt: since } };
+}
+
+/**
+ * True when `a` and `b` are both present in one room now (a call they share). What lets one
+ * see the other's photo: a member who left, or whose page stopped reporting, no longer counts.
+ */
+export async function sharePresentRoom(db: Db, a: string, b: string, now = Date.now()): Promise<boolean> {
+  const since = presentSince(now);
+  const shared = await db.membership.count({
+    where: { userId: a, ...presentNow(since), room: { memberships: { some: { userId: b, ...presentNow(since) } } } },
+  });
+  return shared > 0;
+}
