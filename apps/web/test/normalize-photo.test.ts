@@ -1,13 +1,14 @@
 import type { RgbaImage } from '@holocall/face';
 import { checkEnrollmentLandmarks } from '@holocall/face';
 import { decodePng, encodePng, fixtureLandmarks, loadFixturePhoto } from '@holocall/face/node';
-import { applyOrientation, decodeEnrollmentImage, readJpegLayout } from '@holocall/face/node/image';
+import { applyOrientation, decodeEnrollmentImage, normalizedSize, readJpegLayout } from '@holocall/face/node/image';
 import { baselineJpeg, interlacedPng, pngBomb, progressiveJpeg } from '@holocall/face/test-support/image-files';
 import {
   checkEnrollmentImage,
   type HolocallError,
   MAX_JPEG_SCANS,
   MAX_PHOTO_BYTES,
+  MIN_PHOTO_SIDE,
   NORMALIZED_PHOTO_SIDE,
 } from '@holocall/protocol';
 import { describe, expect, it } from 'vitest';
@@ -180,4 +181,12 @@ describe('photos are normalised at upload: what nodes receive is a plain image o
     );
     expect(refusal(() => checkEnrollmentLandmarks(small, { width: 3000, height: 600 }))).toBe('ok');
   }, 60_000);
+
+  it('shrinks only past NORMALIZED_PHOTO_SIDE, and never under MIN_PHOTO_SIDE on the short side', () => {
+    expect(normalizedSize(NORMALIZED_PHOTO_SIDE, 1000)).toEqual({ width: NORMALIZED_PHOTO_SIDE, height: 1000 });
+    expect(normalizedSize(NORMALIZED_PHOTO_SIDE + 1, 1000)).toEqual({ width: NORMALIZED_PHOTO_SIDE, height: 1000 });
+    expect(normalizedSize(4096, 3072)).toEqual({ width: NORMALIZED_PHOTO_SIDE, height: 1536 });
+    // A long strip keeps its short side at MIN_PHOTO_SIDE (the node's minimum), so its long side stays longer.
+    expect(normalizedSize(10_000, 400)).toEqual({ width: 6400, height: MIN_PHOTO_SIDE });
+  });
 });
