@@ -20,6 +20,7 @@ import {
   TRIPLANE_UPLOAD_FLOATS,
 } from '../../src/inference-limits';
 import { MAX_DRIVER_FRAME_BYTES, MAX_QUILT_VIEWS } from '../../src/limits';
+import { MAX_RENDERED_FRAME_SIDE } from '../../src/rendered-frame';
 import { MAX_ID_LENGTH, MAX_ROOM_TOKEN_LENGTH, MAX_SCTP_MESSAGE_BYTES } from '../../src/signaling-limits';
 import type { Spec } from './fuzz';
 
@@ -350,9 +351,11 @@ const quiltView = message(
     'followPose?': bool,
   },
   ((q: Quilt) =>
-    q.cols * q.rows <= MAX_QUILT_VIEWS && q.cols * q.rows * q.tileWidth * q.tileHeight <= MAX_RENDER_PIXELS) as (
-    v: never,
-  ) => boolean,
+    q.cols * q.rows <= MAX_QUILT_VIEWS &&
+    q.cols * q.rows * q.tileWidth * q.tileHeight <= MAX_RENDER_PIXELS &&
+    // The whole quilt is one rendered frame: its u16 width and height must hold it.
+    q.cols * q.tileWidth <= MAX_RENDERED_FRAME_SIDE &&
+    q.rows * q.tileHeight <= MAX_RENDERED_FRAME_SIDE) as (v: never) => boolean,
 );
 
 export const INFERENCE_CLIENT_MESSAGE_SPEC: Spec = {
