@@ -29,7 +29,11 @@ import { Id } from './signaling';
  * is closed.
  */
 
-/** Content hash of an avatar (hex, e.g. SHA-256 of the enrollment photo or tri-plane). */
+/**
+ * Content hash of an avatar (hex): avatarContentHash of an enrollment (image, landmarks,
+ * landmark space) or triplaneContentHash of an uploaded tri-plane (avatar-hash.ts). The node
+ * checks it against what it is sent and caches only under it.
+ */
 export const AvatarHash = z
   .string()
   .min(16)
@@ -97,8 +101,9 @@ export const InferenceHello = z.strictObject({
 
 /**
  * Starts rendering a peer. `source`: 'cache' uses a tri-plane the node already holds for this
- * avatar hash; 'upload' waits for a binary `triplane` envelope for this peer; 'synthetic-head'
- * uses the node's built-in synthetic test head (a demo sender, not a person); 'enrollment'
+ * avatar hash; 'upload' waits for a binary `triplane` envelope for this peer (whose content must
+ * hash to the avatar hash); 'synthetic-head' uses the node's built-in synthetic test head (a demo
+ * sender, not a person; never cached under the avatar hash); 'enrollment'
  * uses the cached lift of this avatar when there is one (`registered` with cacheHit true),
  * else waits for a binary `enrollment` envelope (the enrolled photo or its aligned crop and
  * the tracker's 478 landmarks), lifts it once per avatar hash (`register-progress` while it
