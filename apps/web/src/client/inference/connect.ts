@@ -7,14 +7,18 @@ import {
   InferenceNodeMessage,
   type ViewSpec,
 } from '@holocall/protocol';
-import { RECONNECT_POLICY } from '@holocall/service/retry';
+import { RECONNECT_POLICY, type RetryAttempts, type RetryPolicy } from '@holocall/service/retry';
+import { LIFT_RETRY_POLICY, TOKEN_REFRESH_POLICY } from '../retry-policies';
 import type {
   EnrollmentSource,
   InferenceCallbacks,
   InferenceNode,
   InferenceStatus,
+  LiftRetry,
   NodeDescription,
+  NodeTarget,
   PeerSource,
+  PeerSourceDetail,
 } from './inference-types';
 
 /**
@@ -29,6 +33,12 @@ interface PeerEntry {
   avatarHash: string;
   source: PeerSource;
   load: () => Promise<EnrollmentSource>;
+  /** What the last register-sender asked the node for. */
+  asked: 'enrollment' | 'synthetic-head';
+  /** Lift retries after `unavailable`, on the lift policy. */
+  liftRetries: RetryAttempts;
+  retryTimer: ReturnType<typeof setTimeout> | null;
+  lift: LiftRetry | null;
 }
 
 /** Opens the socket, says hello with the page token, and hands every decoded message on. */
@@ -41,32 +51,61 @@ export interface NodeSocket {
   close(): void;
 }
 
+/**
+ * Whether the node's refusal of `hello` is one a fresh token answers: `token_expired`, or
+ * `unauthenticated` for a token whose own expiry (as the web app gave it) has passed.
+ */
+function refusedForExpiry(code: string, expiresAt: string | undefined, now = Date.now()): boolean {
+  if (code === 'token_expired') return true;
+  const expiry = expiresAt === undefined ? Number.NaN : Date.parse(expiresAt);
+  return code === 'unauthenticated' && expiry <= now;
+}
+
+/**
+ * The socket to the node. A lost socket is opened again on RECONNECT_POLICY; a `hello` the node
+ * refused for an expired token gets a fresh token from `target.refresh` first, on
+ * `refreshPolicy` (TOKEN_REFRESH_POLICY), and the page reports `refused` when that gives up.
+ */
 export function openNodeSocket(
-  target: { url: string; token: string },
+  target: NodeTarget,
   handlers: {
     onMessage: (message: InferenceNodeMessage) => void;
     onBinary: (bytes: Uint8Array) => void;
     onStatus: (status: InferenceStatus, node: NodeDescription | null) => void;
   },
+  options: { refreshPolicy?: RetryPolicy } = {},
 ): NodeSocket {
   let socket: WebSocket | null = null;
   let closed = false;
+  let credentials = { url: target.url, token: target.token, expiresAt: target.expiresAt };
   const retries = RECONNECT_POLICY.attempts();
+  const refreshes = (options.refreshPolicy ?? TOKEN_REFRESH_POLICY).attempts();
   let everReady = false;
+  let timer: ReturnType<typeof setTimeout> | null = null;
+
+  const later = (delay: number, run: () => void) => {
+    timer = setTimeout(() => {
+      timer = null;
+      run();
+    }, delay);
+  };
 
   function open(): void {
     if (closed) return;
     let ws: WebSocket;
     try {
-      ws = new WebSocket(target.url);
+      ws = new WebSocket(credentials.url);
     } catch {
       scheduleReconnect();
       return;
     }
     ws.binaryType = 'arraybuffer';
     socket = ws;
-    ws.onopen = () =>
-      ws.send(JSON.stringify({ type: 'hello', protocolVersion: INFERENCE_PROTOCOL_VERSION, token: target.token }));
+    let welcomed = false;
+    /** The node refused this socket's hello with a token a fresh one would replace. */
+    let expired = false;
+    const token = credentials.token;
+    ws.onopen = () => ws.send(JSON.stringify({ type: 'hello', protocolVersion: INFERENCE_PROTOCOL_VERSION, token }));
     ws.onmessage = (event) => {
       if (typeof event.data !== 'string') {
         handlers.onBinary(new Uint8Array(event.data as ArrayBuffer));
@@ -79,10 +118,23 @@ export function openNodeSocket(
         return;
       }
       if (!parsed.success) return;
-      if (parsed.data.type === 'welcome') {
+      const message = parsed.data;
+      if (
+        !welcomed &&
+        message.type === 'error' &&
+        target.refresh &&
+        refusedForExpiry(message.code, credentials.expiresAt)
+      ) {
+        // The answer to hello; the node closes the socket next, and onclose fetches a fresh token.
+        expired = true;
+        return;
+      }
+      if (message.type === 'welcome') {
+        welcomed = true;
         retries.reset();
+        refreshes.reset();
         everReady = true;
-        const n = parsed.data.node;
+        const n = message.node;
         handlers.onStatus('ready', {
           renderer: n.renderer,
           executionProvider: n.executionProvider,
@@ -91,18 +143,43 @@ export function openNodeSocket(
           backendLabel: n.backend?.label ?? null,
         });
       }
-      handlers.onMessage(parsed.data);
+      handlers.onMessage(message);
     };
     ws.onclose = () => {
       if (socket === ws) socket = null;
-      if (!closed) scheduleReconnect();
+      if (closed) return;
+      if (expired) refreshToken();
+      else scheduleReconnect();
     };
   }
 
   function scheduleReconnect(): void {
     const delay = retries.next();
     handlers.onStatus(everReady && delay !== null ? 'reconnecting' : 'unavailable', null);
-    if (delay !== null) setTimeout(open, delay);
+    if (delay !== null) later(delay, open);
+  }
+
+  function refreshToken(): void {
+    const delay = refreshes.next();
+    const refresh = target.refresh;
+    if (delay === null || !refresh) {
+      handlers.onStatus('refused', null);
+      return;
+    }
+    handlers.onStatus(everReady ? 'reconnecting' : 'connecting', null);
+    later(delay, () => {
+      if (closed) return;
+      refresh().then(
+        (fresh) => {
+          credentials = fresh;
+          open();
+        },
+        // The web app did not answer (or not with a token): that try is spent too.
+        () => {
+          if (!closed) refreshToken();
+        },
+      );
+    });
   }
 
   open();
@@ -123,6 +200,8 @@ export function openNodeSocket(
     },
     close() {
       closed = true;
+      if (timer !== null) clearTimeout(timer);
+      timer = null;
       socket?.close();
     },
   };
@@ -154,15 +233,18 @@ export async function enrollmentEnvelope(purpose: 'register' | 'preview', id: st
  * The call page's connection to the viewer's local inference node (WebSocket on 127.0.0.1):
  * senders registered by avatar hash with source 'enrollment' (the node renders its cached lift,
  * or asks for the enrolled photo and lifts it once, reporting progress); when it cannot, the
- * node's synthetic stand-in head, labelled as such. Driver frames are forwarded as they arrive;
- * rendered frames are decoded into bitmaps. After a reconnect everything is registered again.
+ * node's synthetic stand-in head, labelled as such. A lift the node could not run for now
+ * (`unavailable`) keeps the stand-in and is registered again on `liftRetryPolicy`
+ * (LIFT_RETRY_POLICY) until it gives up. Driver frames are forwarded as they arrive; rendered
+ * frames are decoded into bitmaps. After a reconnect everything is registered again.
  */
 export function connectInferenceNode(
-  target: { url: string; token: string },
+  target: NodeTarget,
   callbacks: InferenceCallbacks,
-  options: { standIn?: boolean } = {},
+  options: { standIn?: boolean; liftRetryPolicy?: RetryPolicy; refreshPolicy?: RetryPolicy } = {},
 ): InferenceNode {
   const standIn = options.standIn ?? true;
+  const liftRetryPolicy = options.liftRetryPolicy ?? LIFT_RETRY_POLICY;
   let status: InferenceStatus = 'connecting';
   let view: ViewSpec = { kind: 'flat', width: 256, height: 256 };
   const peers = new Map<string, PeerEntry>();
@@ -174,9 +256,13 @@ export function connectInferenceNode(
     progress?: { stage: string; fraction: number },
   ) => {
     entry.source = source;
-    callbacks.onPeerSource(peerId, source, progress);
+    const detail: PeerSourceDetail = {};
+    if (progress) detail.progress = progress;
+    if (entry.lift) detail.lift = entry.lift;
+    callbacks.onPeerSource(peerId, source, detail);
   };
   const register = (peerId: string, entry: PeerEntry, source: 'enrollment' | 'synthetic-head') => {
+    entry.asked = source;
     socket.send({
       type: 'register-sender',
       peerId,
@@ -189,6 +275,34 @@ export function connectInferenceNode(
       entry.source = 'pending';
       register(peerId, entry, 'synthetic-head');
     } else if (!standIn) setSource(peerId, entry, 'missing');
+    // Already on the stand-in: say what changed about the lift.
+    else setSource(peerId, entry, entry.source);
+  };
+  const stopRetry = (entry: PeerEntry) => {
+    if (entry.retryTimer !== null) clearTimeout(entry.retryTimer);
+    entry.retryTimer = null;
+  };
+  /** The node could not lift this avatar for now: the stand-in meanwhile, and the registration again later. */
+  const retryLift = (peerId: string, entry: PeerEntry, message: string) => {
+    stopRetry(entry);
+    const delay = entry.liftRetries.next();
+    entry.lift =
+      delay === null
+        ? { kind: 'gave-up', attempts: entry.liftRetries.count, message }
+        : {
+            kind: 'retrying',
+            attempt: entry.liftRetries.count,
+            maxAttempts: liftRetryPolicy.maxAttempts,
+            delayMs: delay,
+            message,
+          };
+    fallBack(peerId, entry);
+    if (delay === null) return;
+    entry.retryTimer = setTimeout(() => {
+      entry.retryTimer = null;
+      if (peers.get(peerId) !== entry || status !== 'ready') return;
+      register(peerId, entry, 'enrollment');
+    }, delay);
   };
 
   async function upload(peerId: string, entry: PeerEntry): Promise<void> {
@@ -202,58 +316,81 @@ export function connectInferenceNode(
     }
   }
 
-  const socket = openNodeSocket(target, {
-    onStatus: (s, node) => {
-      status = s;
-      if (s !== 'ready') for (const entry of peers.values()) entry.source = 'pending';
-      callbacks.onStatus(s, node);
-    },
-    onBinary: (bytes) => {
-      renderedBitmap(bytes).then(
-        ({ header, bitmap }) => callbacks.onImage({ peerId: header.peerId, header, bitmap }),
-        () => {},
-      );
-    },
-    onMessage: (message) => {
-      switch (message.type) {
-        case 'welcome':
-          socket.send({ type: 'set-output', format: 'rgba' });
-          socket.send({ type: 'set-view', view });
-          for (const [peerId, entry] of peers) register(peerId, entry, 'enrollment');
-          break;
-        case 'registered': {
-          const entry = peers.get(message.peerId);
-          if (!entry) break;
-          if (message.avatarHash === SYNTHETIC_AVATAR_HASH) setSource(message.peerId, entry, 'synthetic');
-          else if (message.awaitingUpload) void upload(message.peerId, entry);
-          else setSource(message.peerId, entry, 'avatar');
-          break;
-        }
-        case 'register-progress': {
-          const entry = peers.get(message.peerId);
-          if (entry && entry.source !== 'avatar') {
-            setSource(message.peerId, entry, 'lifting', { stage: message.stage, fraction: message.fraction });
-          }
-          break;
-        }
-        case 'error': {
-          const peerId = typeof message.details?.peerId === 'string' ? message.details.peerId : null;
-          const entry = peerId ? peers.get(peerId) : undefined;
-          if (!peerId || !entry) break;
-          // The node could not register or lift this avatar: its stand-in head, said plainly.
-          if (message.inReplyTo === 'register-sender' || entry.source === 'lifting') fallBack(peerId, entry);
-          else if (message.code === 'not_found' && entry.source !== 'synthetic') {
-            // Evicted from the node's cache: register again (it asks for the photo if needed).
+  const socket = openNodeSocket(
+    target,
+    {
+      onStatus: (s, node) => {
+        status = s;
+        if (s !== 'ready') {
+          for (const entry of peers.values()) {
             entry.source = 'pending';
-            register(peerId, entry, 'enrollment');
+            // Everything is registered again on the next welcome; a new node is a fresh chance to lift.
+            stopRetry(entry);
+            entry.liftRetries.reset();
+            entry.lift = null;
           }
-          break;
         }
-        default:
-          break;
-      }
+        callbacks.onStatus(s, node);
+      },
+      onBinary: (bytes) => {
+        renderedBitmap(bytes).then(
+          ({ header, bitmap }) => callbacks.onImage({ peerId: header.peerId, header, bitmap }),
+          () => {},
+        );
+      },
+      onMessage: (message) => {
+        switch (message.type) {
+          case 'welcome':
+            socket.send({ type: 'set-output', format: 'rgba' });
+            socket.send({ type: 'set-view', view });
+            for (const [peerId, entry] of peers) register(peerId, entry, 'enrollment');
+            break;
+          case 'registered': {
+            const entry = peers.get(message.peerId);
+            if (!entry) break;
+            if (message.avatarHash === SYNTHETIC_AVATAR_HASH) setSource(message.peerId, entry, 'synthetic');
+            else if (message.awaitingUpload) void upload(message.peerId, entry);
+            else {
+              entry.liftRetries.reset();
+              entry.lift = null;
+              setSource(message.peerId, entry, 'avatar');
+            }
+            break;
+          }
+          case 'register-progress': {
+            const entry = peers.get(message.peerId);
+            if (entry && entry.source !== 'avatar') {
+              setSource(message.peerId, entry, 'lifting', { stage: message.stage, fraction: message.fraction });
+            }
+            break;
+          }
+          case 'error': {
+            const peerId = typeof message.details?.peerId === 'string' ? message.details.peerId : null;
+            const entry = peerId ? peers.get(peerId) : undefined;
+            if (!peerId || !entry) break;
+            const aboutLift =
+              entry.asked === 'enrollment' &&
+              (message.inReplyTo === 'register-sender' ||
+                message.inReplyTo === 'enrollment' ||
+                entry.source === 'lifting');
+            // The node cannot lift for now (its lift worker stopped): the stand-in, and again later.
+            if (aboutLift && message.code === 'unavailable') retryLift(peerId, entry, message.message);
+            // The node could not register or lift this avatar: its stand-in head, said plainly.
+            else if (message.inReplyTo === 'register-sender' || entry.source === 'lifting') fallBack(peerId, entry);
+            else if (message.code === 'not_found' && entry.source !== 'synthetic') {
+              // Evicted from the node's cache: register again (it asks for the photo if needed).
+              entry.source = 'pending';
+              register(peerId, entry, 'enrollment');
+            }
+            break;
+          }
+          default:
+            break;
+        }
+      },
     },
-  });
+    options.refreshPolicy ? { refreshPolicy: options.refreshPolicy } : {},
+  );
 
   return {
     get status() {
@@ -261,12 +398,26 @@ export function connectInferenceNode(
     },
     registerPeer(peerId, avatarHash, load) {
       if (peers.get(peerId)?.avatarHash === avatarHash) return;
-      const entry: PeerEntry = { avatarHash, source: 'pending', load };
+      const previous = peers.get(peerId);
+      if (previous) stopRetry(previous);
+      const entry: PeerEntry = {
+        avatarHash,
+        source: 'pending',
+        load,
+        asked: 'enrollment',
+        liftRetries: liftRetryPolicy.attempts(),
+        retryTimer: null,
+        lift: null,
+      };
       peers.set(peerId, entry);
       register(peerId, entry, 'enrollment');
     },
     unregisterPeer(peerId) {
-      if (peers.delete(peerId)) socket.send({ type: 'unregister-sender', peerId });
+      const entry = peers.get(peerId);
+      if (!entry) return;
+      stopRetry(entry);
+      peers.delete(peerId);
+      socket.send({ type: 'unregister-sender', peerId });
     },
     setView(next) {
       if (JSON.stringify(next) === JSON.stringify(view)) return;
@@ -281,6 +432,7 @@ export function connectInferenceNode(
       socket.sendBinary(encodeDriverFrameEnvelope(peerId, frame));
     },
     close() {
+      for (const entry of peers.values()) stopRetry(entry);
       socket.close();
     },
   };

@@ -1,7 +1,20 @@
 import type { RenderedFrameHeader, ViewSpec } from '@holocall/protocol';
 
-/** How the page stands with the viewer's local inference node. */
-export type InferenceStatus = 'connecting' | 'ready' | 'unavailable' | 'reconnecting';
+/**
+ * How the page stands with the viewer's local inference node. `refused`: the node refused this
+ * page's token and no fresh one could be had within TOKEN_REFRESH_POLICY (a reload signs again).
+ */
+export type InferenceStatus = 'connecting' | 'ready' | 'unavailable' | 'reconnecting' | 'refused';
+
+/** Where the page is with a node that has this page's token refreshed on demand. */
+export interface NodeTarget {
+  url: string;
+  token: string;
+  /** When `token` expires (ISO 8601), as the web app said when it minted it. */
+  expiresAt?: string;
+  /** A fresh token for the same node, when the node refuses `token` as expired. */
+  refresh?: () => Promise<{ url: string; token: string; expiresAt: string }>;
+}
 
 /** Where a peer's rendered head comes from. */
 export type PeerSource =
@@ -15,6 +28,21 @@ export type PeerSource =
   | 'synthetic'
   /** The node could not build this avatar and no stand-in was asked for. */
   | 'missing';
+
+/**
+ * A lift the node could not finish for now (`unavailable`): the registration is tried again on
+ * LIFT_RETRY_POLICY (`retrying`), until the policy gives up (`gave-up`). Meanwhile the peer has
+ * the stand-in head.
+ */
+export type LiftRetry =
+  | { kind: 'retrying'; attempt: number; maxAttempts: number; delayMs: number; message: string }
+  | { kind: 'gave-up'; attempts: number; message: string };
+
+/** What goes with a peer's source: the lift's progress while lifting, and a retry in progress. */
+export interface PeerSourceDetail {
+  progress?: { stage: string; fraction: number };
+  lift?: LiftRetry;
+}
 
 export interface RenderedImage {
   peerId: string;
@@ -45,7 +73,7 @@ export interface EnrollmentSource {
 export interface InferenceCallbacks {
   onStatus: (status: InferenceStatus, node: NodeDescription | null) => void;
   onImage: (image: RenderedImage) => void;
-  onPeerSource: (peerId: string, source: PeerSource, progress?: { stage: string; fraction: number }) => void;
+  onPeerSource: (peerId: string, source: PeerSource, detail: PeerSourceDetail) => void;
 }
 
 export interface InferenceNode {

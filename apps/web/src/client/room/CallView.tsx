@@ -117,6 +117,12 @@ export function CallView({
         </p>
       )}
       {mediaError && <p className="error">{mediaError}</p>}
+      {inferenceStatus === 'refused' && (
+        <p className="notice" data-testid="inference-refused">
+          The inference node on this computer refused this page's credentials and no fresh ones could be had (are you
+          still signed in?), so people are shown by their enrolled photos. Reload the page to try again.
+        </p>
+      )}
       {inferenceStatus === 'unavailable' && (
         <p className="notice" data-testid="no-inference-notice">
           No inference node is running on this computer (it would listen on {join.inference.url}), so people are shown
@@ -146,6 +152,7 @@ export function CallView({
               inference={inferenceStatus}
               source={sources[p.identity.peerId]?.source ?? 'pending'}
               liftFraction={sources[p.identity.peerId]?.fraction ?? null}
+              lift={sources[p.identity.peerId]?.lift ?? null}
               mode={mode}
               store={store}
               audio={p.audio}

@@ -3,7 +3,7 @@ import { quiltTileOrigin } from '@holocall/protocol';
 import { useEffect, useRef } from 'react';
 import type { PeerLink } from '../call/call-session';
 import type { DisplayMode } from '../display/view-spec';
-import type { InferenceStatus, PeerSource } from '../inference/inference-types';
+import type { InferenceStatus, LiftRetry, PeerSource } from '../inference/inference-types';
 import type { PeerMediaStore } from './peer-media';
 
 export interface PeerTileProps {
@@ -14,6 +14,8 @@ export interface PeerTileProps {
   source: PeerSource;
   /** 0..1 while the node lifts this peer's photo. */
   liftFraction: number | null;
+  /** The node could not lift this peer for now: retrying, or given up. */
+  lift: LiftRetry | null;
   mode: DisplayMode;
   store: PeerMediaStore;
   audio: MediaStream | null;
@@ -24,7 +26,18 @@ export interface PeerTileProps {
  * stereo; the centre view of the quilt in holographic mode), or, without an inference node,
  * their enrolled photo moved by their head pose, with the reason said plainly.
  */
-export function PeerTile({ peerId, name, link, inference, source, liftFraction, mode, store, audio }: PeerTileProps) {
+export function PeerTile({
+  peerId,
+  name,
+  link,
+  inference,
+  source,
+  liftFraction,
+  lift,
+  mode,
+  store,
+  audio,
+}: PeerTileProps) {
   const canvas = useRef<HTMLCanvasElement>(null);
   const audioEl = useRef<HTMLAudioElement>(null);
 
@@ -107,6 +120,7 @@ export function PeerTile({ peerId, name, link, inference, source, liftFraction, 
       data-link={link}
       data-inference={inference}
       data-source={source}
+      data-lift={lift?.kind ?? 'none'}
     >
       <canvas ref={canvas} width={mode === 'stereo' ? 960 : 480} height={480} />
       <figcaption>
@@ -114,6 +128,11 @@ export function PeerTile({ peerId, name, link, inference, source, liftFraction, 
         {inference === 'unavailable' && (
           <span className="badge warn" data-testid="no-inference">
             no inference node: showing the enrolled photo
+          </span>
+        )}
+        {inference === 'refused' && (
+          <span className="badge warn" data-testid="inference-refused-tile">
+            inference node refused this page: showing the enrolled photo
           </span>
         )}
         {inference === 'reconnecting' && <span className="badge warn">inference node reconnecting</span>}
@@ -125,6 +144,17 @@ export function PeerTile({ peerId, name, link, inference, source, liftFraction, 
         {inference === 'ready' && source === 'synthetic' && (
           <span className="badge warn" data-testid="stand-in">
             stand-in head, not {name}: the inference node has no 3D avatar for them yet
+          </span>
+        )}
+        {inference === 'ready' && lift?.kind === 'retrying' && (
+          <span className="badge warn" data-testid="lift-retry">
+            could not build {name}'s 3D head ({lift.message}); trying again in {Math.ceil(lift.delayMs / 1000)} s (try{' '}
+            {lift.attempt} of {lift.maxAttempts})
+          </span>
+        )}
+        {inference === 'ready' && lift?.kind === 'gave-up' && (
+          <span className="badge warn" data-testid="lift-gave-up">
+            gave up building {name}'s 3D head after {lift.attempts} tries: {lift.message}
           </span>
         )}
       </figcaption>

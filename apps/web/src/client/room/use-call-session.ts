@@ -7,13 +7,19 @@ import { DriverCapture } from '../call/driver-capture';
 import type { ViewerOffset } from '../display/view-spec';
 import { TRACKER_ASSETS } from '../face/tracker-assets';
 import { connectInferenceNode } from '../inference/connect';
-import type { InferenceNode, InferenceStatus, NodeDescription, PeerSource } from '../inference/inference-types';
+import type {
+  InferenceNode,
+  InferenceStatus,
+  LiftRetry,
+  NodeDescription,
+  PeerSource,
+} from '../inference/inference-types';
 import { keepPresence, sampleWireRates } from './call-upkeep';
 import type { LobbyChoice } from './Lobby';
 import type { PeerMediaStore } from './peer-media';
 import { PeerRoster } from './peer-roster';
 
-export type PeerSources = Record<string, { source: PeerSource; fraction?: number }>;
+export type PeerSources = Record<string, { source: PeerSource; fraction?: number; lift?: LiftRetry }>;
 
 export interface CallSessionState {
   session: CallSession | null;
@@ -90,18 +96,25 @@ export function useCallSession({
     let tracker: TrackerClient | null = null;
     let call: CallSession | null = null;
 
-    const node = connectInferenceNode(join.inference, {
-      onStatus: (status, info) => {
-        setInferenceStatus(status);
-        setNodeInfo(info);
+    // The join's token for the node lasts 4 h; a node (re)started after that gets a fresh one.
+    const node = connectInferenceNode(
+      { ...join.inference, refresh: () => api.inferenceToken() },
+      {
+        onStatus: (status, info) => {
+          setInferenceStatus(status);
+          setNodeInfo(info);
+        },
+        onImage: ({ peerId, header, bitmap }) => {
+          store.setImage(peerId, bitmap, header);
+          stats.frameRendered();
+        },
+        onPeerSource: (peerId, source, { progress, lift }) =>
+          setSources((s) => ({
+            ...s,
+            [peerId]: { source, ...(progress ? { fraction: progress.fraction } : {}), ...(lift ? { lift } : {}) },
+          })),
       },
-      onImage: ({ peerId, header, bitmap }) => {
-        store.setImage(peerId, bitmap, header);
-        stats.frameRendered();
-      },
-      onPeerSource: (peerId, source, progress) =>
-        setSources((s) => ({ ...s, [peerId]: { source, ...(progress ? { fraction: progress.fraction } : {}) } })),
-    });
+    );
     inference.current = node;
     const roster = new PeerRoster(node, store);
 
