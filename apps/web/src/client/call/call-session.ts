@@ -7,9 +7,11 @@ import {
   type SignalingNotification,
   tryDecodeDriverFrame,
 } from '@holocall/protocol';
+import type { RetryAttempts, RetryPolicy } from '@holocall/service/retry';
 import { Device } from 'mediasoup-client';
 import type { Consumer, DataConsumer, DataProducer, Producer, Transport } from 'mediasoup-client/types';
 import type { JoinRoomResponse } from '../api';
+import { REJOIN_POLICY } from '../retry-policies';
 import { SignalingClient } from './signaling';
 
 /** mediasoup-client 3.21+ no longer reports SCTP capabilities; this is what Chromium supports. */
@@ -17,6 +19,36 @@ const SCTP_CAPABILITIES = { numStreams: { OS: 1024, MIS: 1024 } };
 
 export type ConnectionState = 'connecting' | 'connected' | 'reconnecting' | 'replaced' | 'closed' | 'failed';
 export type PeerLink = 'connecting' | 'live' | 'reconnecting';
+
+/** After an ICE restart, the transports have this long to report `connected` before a full rejoin. */
+export const ICE_RESTART_DEADLINE_MS = 10_000;
+
+/**
+ * Codes no retry answers: the room is not ours to join (or gone), or the web session is over.
+ * Anything else (a dead worker, a timeout, the web app or SFU not answering) is retried.
+ */
+const FINAL_CODES: ReadonlySet<string> = new Set([
+  'forbidden',
+  'not_found',
+  'origin_refused',
+  'bad_request',
+  'unauthenticated',
+]);
+
+function errorCode(error: unknown): string | null {
+  const e = error as { code?: unknown; wire?: { code?: unknown } } | null;
+  const code = e?.wire?.code ?? e?.code;
+  return typeof code === 'string' ? code : null;
+}
+
+/** Where a recovery stands while the call shows `reconnecting`. */
+export interface Recovery {
+  /** Retries spent so far in this episode (0 while the first try runs). */
+  attempt: number;
+  maxAttempts: number;
+  /** Why the last try failed, if one did. */
+  lastError: string | null;
+}
 
 export interface RemotePeer {
   identity: PeerIdentity;
@@ -36,13 +68,18 @@ export interface CallSessionOptions {
   /** A decoded driver frame and its bytes exactly as received (forwarded to the inference node). */
   onFrame: (peerId: string, frame: DriverFrame, bytes: Uint8Array) => void;
   log?: (msg: string, fields?: Record<string, unknown>) => void;
+  /** Retries of a lost call (REJOIN_POLICY); tests pass a quick one. */
+  retryPolicy?: RetryPolicy;
 }
 
 /**
  * One browser's part in a call: socket.io signaling to the SFU, a send and a receive
  * WebRtcTransport, the microphone (Opus) and the driver-frame DataProducer (unordered, no
  * retransmits: a late frame is worthless), and a consumer for each peer's audio and frames.
- * After a lost socket or a `rejoinRequired` it joins again with a fresh token.
+ * A lost call is recovered on REJOIN_POLICY: a transport whose ICE failed is restarted first
+ * (producers and consumers kept) where the transport still exists; otherwise, or when that does
+ * not bring it back, a full rejoin with a fresh token. The state is `reconnecting` meanwhile,
+ * and `failed` only when the policy gives up (or the answer is final); `retry()` starts over.
  */
 export class CallSession {
   state: ConnectionState = 'connecting';
@@ -59,11 +96,21 @@ export class CallSession {
   private readonly dataConsumers = new Map<string, DataConsumer>();
   private join: JoinRoomResponse;
   private muted = false;
-  private rejoining = false;
   private everConnected = false;
+  /** The join given at construction has been used: every later one is fetched fresh. */
+  private usedInitialJoin = false;
+  /** A recovery try is running (only one at a time). */
+  private recovering = false;
+  /** A rejoin asked for while a try ran: done right after it. */
+  private rejoinAfter = false;
+  private retryTimer: ReturnType<typeof setTimeout> | null = null;
+  private readonly retries: RetryAttempts;
+  /** Set while `reconnecting`: the episode's retries and the last failure. */
+  recovery: Recovery | null = null;
 
   constructor(private readonly options: CallSessionOptions) {
     this.join = options.join;
+    this.retries = (options.retryPolicy ?? REJOIN_POLICY).attempts();
   }
 
   private log(msg: string, fields?: Record<string, unknown>): void {
@@ -80,10 +127,9 @@ export class CallSession {
     const signaling = new SignalingClient(this.join.sfu.url);
     this.signaling = signaling;
     signaling.onNotification((n) => this.onNotification(n));
-    signaling.socket.on('connect', () => {
-      if (this.everConnected) void this.rejoin('socket reconnected');
-      else void this.connect().catch((e: Error) => this.setState('failed', e.message));
-    });
+    signaling.socket.on('connect', () =>
+      this.recover(this.everConnected ? 'socket reconnected' : 'first join', 'rejoin'),
+    );
     signaling.socket.on('disconnect', (reason) => {
       if (this.state === 'closed' || this.state === 'replaced') return;
       this.log('signaling disconnected', { reason });
@@ -182,20 +228,36 @@ export class CallSession {
         .then(({ dataProducerId }) => callback({ id: dataProducerId }), errback);
     });
     transport.on('connectionstatechange', (state) => {
+      if (transport !== this.sendTransport && transport !== this.recvTransport) return;
       this.log('transport state', { direction, state });
-      if (state === 'disconnected' || state === 'failed') void this.restartIce(transport);
+      if (state === 'disconnected' || state === 'failed') this.recover(`${direction} transport ${state}`, 'ice');
+      else if (state === 'connected') this.iceRecovered();
     });
     return transport;
   }
 
+  private get transports(): Transport[] {
+    return [this.sendTransport, this.recvTransport].filter((t): t is Transport => t !== null && !t.closed);
+  }
+
   /** An ICE restart keeps every producer and consumer; it is tried before a full rejoin. */
-  private async restartIce(transport: Transport): Promise<void> {
-    try {
+  private async restartIce(): Promise<void> {
+    for (const transport of this.transports) {
+      if (transport.connectionState === 'connected') continue;
       const { iceParameters } = await this.signaling!.request('restartIce', { transportId: transport.id });
       await transport.restartIce({ iceParameters });
-    } catch (error) {
-      this.log('ice restart failed', { error: (error as Error).message });
     }
+  }
+
+  /** A transport came back: if an ICE restart was waiting for that, the call is up again. */
+  private iceRecovered(): void {
+    if (this.recovering || this.state !== 'reconnecting' || this.transports.length < 2) return;
+    if (this.transports.some((t) => t.connectionState !== 'connected')) return;
+    this.clearRetryTimer();
+    this.retries.reset();
+    this.recovery = null;
+    this.setState('connected');
+    this.log('ice restart recovered');
   }
 
   private upsertPeer(identity: PeerIdentity): RemotePeer {
@@ -291,12 +353,13 @@ export class CallSession {
         this.dataConsumers.delete(n.dataProducerId);
         break;
       case 'sessionReplaced':
+        this.clearRetryTimer();
         this.teardown();
         this.signaling?.close();
         this.setState('replaced', 'You joined this room from another tab.');
         break;
       case 'rejoinRequired':
-        void this.rejoin('media worker restarted');
+        this.recover('media worker restarted', 'rejoin');
         break;
       case 'limitExceeded':
         this.log('limit exceeded', { code: n.error.code });
@@ -306,20 +369,102 @@ export class CallSession {
     }
   }
 
-  private async rejoin(reason: string): Promise<void> {
-    if (this.rejoining || this.state === 'closed') return;
-    this.rejoining = true;
-    this.log('rejoining', { reason });
-    this.setState('reconnecting');
-    try {
-      this.teardown();
-      this.join = await this.options.rejoin();
-      await this.connect();
-    } catch (error) {
-      this.setState('failed', (error as Error).message);
-    } finally {
-      this.rejoining = false;
+  /**
+   * Brings the call back: `ice` restarts ICE on the transports we still have (only as an
+   * episode's first try), `rejoin` joins again from scratch. A failure is retried on the policy.
+   */
+  private recover(reason: string, how: 'ice' | 'rejoin'): void {
+    if (this.state === 'closed' || this.state === 'replaced' || this.signaling === null) return;
+    if (this.recovering) {
+      if (how === 'rejoin') this.rejoinAfter = true;
+      return;
     }
+    this.clearRetryTimer();
+    void this.attempt(reason, how);
+  }
+
+  private async attempt(reason: string, how: 'ice' | 'rejoin'): Promise<void> {
+    const signaling = this.signaling!;
+    // Without a socket nothing can be tried: its own reconnect ('connect') comes back here.
+    if (!signaling.socket.connected) return;
+    this.recovering = true;
+    const policy = this.retries.policy;
+    this.recovery = {
+      attempt: this.retries.count,
+      maxAttempts: policy.maxAttempts,
+      lastError: this.recovery?.lastError ?? null,
+    };
+    const first = !this.everConnected && !this.usedInitialJoin;
+    if (!first) this.setState('reconnecting', this.error);
+    const ice = how === 'ice' && this.retries.count === 0 && this.transports.length === 2;
+    this.log('reconnecting', { reason, how: ice ? 'ice' : first ? 'join' : 'rejoin', attempt: this.retries.count });
+    try {
+      if (ice) {
+        await this.restartIce();
+        // Its outcome is the transports' next state: `connected` ends the episode, else a rejoin.
+        this.retryTimer = setTimeout(() => {
+          this.retryTimer = null;
+          if (this.state === 'reconnecting') this.failedTry(new Error('the ICE restart did not reconnect'));
+        }, ICE_RESTART_DEADLINE_MS);
+      } else {
+        this.teardown();
+        if (this.usedInitialJoin) this.join = await this.options.rejoin();
+        this.usedInitialJoin = true;
+        if (this.isOver) return;
+        await this.connect();
+        this.retries.reset();
+        this.recovery = null;
+      }
+    } catch (error) {
+      this.failedTry(error);
+    } finally {
+      this.recovering = false;
+    }
+    // The transports may have come back while the restart was being answered.
+    if (ice) this.iceRecovered();
+    if (this.rejoinAfter) {
+      this.rejoinAfter = false;
+      if (this.state === 'reconnecting' && this.retryTimer === null) this.recover(reason, 'rejoin');
+    }
+  }
+
+  private get isOver(): boolean {
+    return this.state === 'closed' || this.state === 'replaced';
+  }
+
+  /** One try failed: the next one after the policy's delay, or `failed` when it says stop. */
+  private failedTry(error: unknown): void {
+    if (this.isOver) return;
+    const message = (error as Error)?.message ?? String(error);
+    const code = errorCode(error);
+    const delay = code !== null && FINAL_CODES.has(code) ? null : this.retries.next();
+    this.log('reconnect try failed', { error: message, code, retryInMs: delay });
+    if (delay === null) {
+      this.recovery = null;
+      this.setState('failed', message);
+      return;
+    }
+    this.recovery = { attempt: this.retries.count, maxAttempts: this.retries.policy.maxAttempts, lastError: message };
+    this.setState('reconnecting', message);
+    this.clearRetryTimer();
+    this.retryTimer = setTimeout(() => {
+      this.retryTimer = null;
+      this.recover('retry', 'rejoin');
+    }, delay);
+  }
+
+  private clearRetryTimer(): void {
+    if (this.retryTimer !== null) clearTimeout(this.retryTimer);
+    this.retryTimer = null;
+  }
+
+  /** The Retry button of a `failed` call: a full rejoin, with the policy's tries afresh. */
+  retry(): void {
+    if (this.state !== 'failed') return;
+    this.retries.reset();
+    this.recovery = null;
+    this.setState('reconnecting');
+    this.recover('retry requested', 'rejoin');
   }
 
   private teardown(): void {
@@ -374,6 +519,7 @@ export class CallSession {
   }
 
   close(): void {
+    this.clearRetryTimer();
     this.teardown();
     this.signaling?.request('leave', {}).catch(() => {});
     setTimeout(() => this.signaling?.close(), 200);

@@ -111,9 +111,26 @@ export function CallView({
           Leave
         </button>
       </header>
-      {session?.error && (
+      {session?.state === 'reconnecting' && session.recovery && (
+        <p className="notice" data-testid="call-reconnecting">
+          Reconnecting to the call
+          {session.recovery.attempt > 0
+            ? ` (try ${session.recovery.attempt + 1} of ${session.recovery.maxAttempts + 1}; last: ${session.recovery.lastError ?? 'no answer'})`
+            : ''}
+          …
+        </p>
+      )}
+      {session?.error && session.state !== 'reconnecting' && (
         <p className="error" role="alert">
           {session.error}
+        </p>
+      )}
+      {session?.state === 'failed' && (
+        <p className="notice">
+          <button type="button" data-testid="retry" onClick={() => session.retry()}>
+            Retry
+          </button>{' '}
+          The call could not be brought back after several tries.
         </p>
       )}
       {mediaError && <p className="error">{mediaError}</p>}
