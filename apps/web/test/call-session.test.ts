@@ -185,3 +185,33 @@ describe('a call that lost the SFU is retried on the policy', () => {
     expect(REJOIN_POLICY.nextDelay(REJOIN_POLICY.maxAttempts)).toBeNull();
   });
 });
+
+describe('a first join that fails', () => {
+  beforeEach(() => {
+    resetFakes();
+    vi.useFakeTimers();
+  });
+  afterEach(() => vi.useRealTimers());
+
+  it('stays connecting with the reason and is tried again with a fresh token', async () => {
+    const rejoin = vi.fn(async () => joinResponse());
+    const session = new CallSession({
+      join: joinResponse(),
+      rejoin,
+      audioTrack: null,
+      onChange: () => {},
+      onFrame: () => {},
+      retryPolicy: new RetryPolicy({ delaysMs: [100], maxAttempts: 3 }),
+    });
+    await session.start();
+    sfu().fail('join', Object.assign(new Error('room is being rebuilt'), { wire: { code: 'worker_died' } }));
+    (FakeSignaling.instances.at(-1) as FakeSignaling).socket.serverConnect();
+    await vi.advanceTimersByTimeAsync(0);
+    expect(session.state).toBe('connecting');
+    expect(session.error).toBe('room is being rebuilt');
+    await vi.advanceTimersByTimeAsync(100);
+    expect(session.state).toBe('connected');
+    expect(rejoin).toHaveBeenCalledTimes(1);
+    session.close();
+  });
+});

@@ -395,7 +395,7 @@ export class CallSession {
       lastError: this.recovery?.lastError ?? null,
     };
     const first = !this.everConnected && !this.usedInitialJoin;
-    if (!first) this.setState('reconnecting', this.error);
+    if (!first) this.setState(this.everConnected ? 'reconnecting' : 'connecting', this.error);
     const ice = how === 'ice' && this.retries.count === 0 && this.transports.length === 2;
     this.log('reconnecting', { reason, how: ice ? 'ice' : first ? 'join' : 'rejoin', attempt: this.retries.count });
     try {
@@ -445,7 +445,8 @@ export class CallSession {
       return;
     }
     this.recovery = { attempt: this.retries.count, maxAttempts: this.retries.policy.maxAttempts, lastError: message };
-    this.setState('reconnecting', message);
+    // A first join that failed is still `connecting` (with the reason); a lost call is `reconnecting`.
+    this.setState(this.everConnected ? 'reconnecting' : 'connecting', message);
     this.clearRetryTimer();
     this.retryTimer = setTimeout(() => {
       this.retryTimer = null;
@@ -463,7 +464,7 @@ export class CallSession {
     if (this.state !== 'failed') return;
     this.retries.reset();
     this.recovery = null;
-    this.setState('reconnecting');
+    this.setState(this.everConnected ? 'reconnecting' : 'connecting');
     this.recover('retry requested', 'rejoin');
   }
 
