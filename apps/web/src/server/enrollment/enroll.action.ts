@@ -69,9 +69,12 @@ export async function enroll(input: EnrollInput, user: CurrentUser, dataDir: str
   // Stored as a plain image of bounded size (the node's bounded decoder, orientation applied, landmarks carried along).
   const photo = normalizePhoto(input.photo, info, landmarks, { width: displayWidth, height: displayHeight });
 
+  const db = await prisma();
+  // Refused before anything is stored (a refused upload leaves no file); the check in the transaction orders concurrent ones.
+  const sentHashes = [contentHash(photo.bytes), input.crop ? contentHash(input.crop) : null, contentHash(input.photo)];
+  await refusePhotoOwnedByAnother(db, user.userId, sentHashes);
   const photoHash = await storeContent(dataDir, photo.bytes);
   const cropHash = input.crop ? await storeContent(dataDir, input.crop) : null;
-  const db = await prisma();
   const { avatar, previous } = await db.$transaction(async (tx) => {
     // The stored bytes and the bytes sent: a photo downloaded from a call is refused however it was re-encoded.
     await refusePhotoOwnedByAnother(tx, user.userId, [photoHash, cropHash, contentHash(input.photo)]);
