@@ -264,7 +264,8 @@ export function mutateValueOnce(
       if (objects.length === 0) return put(slot, { [pick(random, EXTRA_KEYS)]: slot.value }, root);
       const target = pick(random, objects).value as Record<string, unknown>;
       const key = pick(random, [...EXTRA_KEYS, ...Object.keys(target).map((k) => `${k} `)]);
-      const extra = pick(random, [null, 1, 'x', {}, [], { polluted: true }, slot.value]);
+      // A copy: the slot may be an ancestor of the target, and a message off the wire has no cycles.
+      const extra = pick(random, [null, 1, 'x', {}, [], { polluted: true }, clone(slot.value)]);
       Object.defineProperty(target, key, { value: extra, enumerable: true, writable: true, configurable: true });
       return root;
     }
