@@ -8,6 +8,7 @@ import { openPglite, pgConnection, pgliteConnection } from './sql-connection';
 export interface Database {
   prisma: PrismaClient;
   kind: DatabaseConfig['kind'];
+  /** Closes the client and, for the embedded store, PGlite and its directory's lock. Idempotent. */
   close(): Promise<void>;
 }
 
@@ -23,7 +24,9 @@ export interface OpenOptions {
  *
  * PGlite goes through `pglite-prisma-adapter` (in-process, no socket, no port): the adapter
  * talks to the PGlite instance directly, and that instance is the only one that may open its
- * data directory, so the migrate step below reuses it rather than opening a second one.
+ * data directory, so the migrate step below reuses it rather than opening a second one. A
+ * directory is locked while open: a second open, here or in another process, is refused with a
+ * `conflict` (reason `data_dir_in_use`) naming the holder.
  * PostgreSQL goes through Prisma's own `@prisma/adapter-pg`.
  */
 export async function openDatabase(config: DatabaseConfig, options: OpenOptions = {}): Promise<Database> {
@@ -31,7 +34,7 @@ export async function openDatabase(config: DatabaseConfig, options: OpenOptions 
   let result: MigrateResult | null = null;
 
   if (config.kind === 'pglite') {
-    const pglite = await openPglite(config.dataDir);
+    const pglite = await openPglite(config.dataDir, { log: options.log });
     try {
       if (migrations) result = await migrate(pgliteConnection(pglite, { closeWith: false }), migrations, options.log);
     } catch (error) {
@@ -43,10 +46,14 @@ export async function openDatabase(config: DatabaseConfig, options: OpenOptions 
     return {
       prisma,
       kind: 'pglite',
-      async close() {
-        await prisma.$disconnect();
-        await pglite.close();
-      },
+      close: once(async () => {
+        try {
+          await prisma.$disconnect();
+        } finally {
+          // Also releases the data directory's lock.
+          await pglite.close();
+        }
+      }),
     };
   }
 
@@ -63,8 +70,15 @@ export async function openDatabase(config: DatabaseConfig, options: OpenOptions 
   return {
     prisma,
     kind: 'postgres',
-    async close() {
-      await prisma.$disconnect();
-    },
+    close: once(() => prisma.$disconnect()),
+  };
+}
+
+/** A close that runs once however often it is called (a signal and the code that owns the database may both call it). */
+function once(close: () => Promise<void>): () => Promise<void> {
+  let closing: Promise<void> | undefined;
+  return () => {
+    closing ??= close();
+    return closing;
   };
 }

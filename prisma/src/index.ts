@@ -2,8 +2,12 @@ export type { Avatar, Membership, Room, Session, User } from '../generated/clien
 export { Prisma, PrismaClient } from '../generated/client';
 export type { Database, OpenOptions } from './client';
 export { openDatabase } from './client';
+export type { CloseOnSignalsOptions } from './close-on-signals';
+export { CLOSE_ON_SIGNAL_TIMEOUT_MS, closeOnSignals } from './close-on-signals';
 export type { DatabaseConfig } from './config';
 export { databaseConfigFromEnv, MIGRATIONS_DIR, readDatabaseConfig } from './config';
+export type { DataDirRefusalReason, LockHolder, LockOptions } from './data-dir-lock';
+export { DataDirLock, EXIT_DATA_DIR_IN_USE, liveLockHolder, lockPathFor } from './data-dir-lock';
 export type { MigrateResult, Migration } from './migrate';
 export { checksumOf, MIGRATIONS_TABLE, MigrationError, migrate, readMigrations } from './migrate';
 export type { SqlConnection } from './sql-connection';

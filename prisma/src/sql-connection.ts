@@ -2,6 +2,7 @@ import fs from 'node:fs';
 import { PGlite } from '@electric-sql/pglite';
 import pg from 'pg';
 import type { DatabaseConfig } from './config';
+import { DataDirLock, type LockOptions } from './data-dir-lock';
 
 /**
  * The little the migrate step needs from a database, over both drivers: run a script,
@@ -16,10 +17,44 @@ export interface SqlConnection {
   close(): Promise<void>;
 }
 
-export async function openPglite(dataDir: string): Promise<PGlite> {
-  if (!dataDir.startsWith('memory://')) fs.mkdirSync(dataDir, { recursive: true });
-  const db = new PGlite(dataDir);
-  await db.waitReady;
+/** A PGlite over a directory whose lock it holds: closing it releases the lock. */
+class LockedPGlite extends PGlite {
+  constructor(
+    dataDir: string,
+    private readonly lock: DataDirLock,
+  ) {
+    super(dataDir);
+  }
+
+  override async close(): Promise<void> {
+    try {
+      if (!this.closed) await super.close();
+    } finally {
+      this.lock.release();
+    }
+  }
+}
+
+/**
+ * Opens the embedded database. A directory is locked first (see data-dir-lock.ts): a directory
+ * another live process holds is refused with a `conflict` that names it, before PGlite touches it.
+ */
+export async function openPglite(dataDir: string, options: LockOptions = {}): Promise<PGlite> {
+  if (dataDir.startsWith('memory://')) {
+    const db = new PGlite(dataDir);
+    await db.waitReady;
+    return db;
+  }
+  fs.mkdirSync(dataDir, { recursive: true });
+  const lock = DataDirLock.acquire(dataDir, options);
+  let db: PGlite;
+  try {
+    db = new LockedPGlite(dataDir, lock);
+    await db.waitReady;
+  } catch (error) {
+    lock.release();
+    throw error;
+  }
   return db;
 }
 
@@ -82,6 +117,8 @@ export async function pgConnection(url: string): Promise<SqlConnection> {
   };
 }
 
-export async function openSqlConnection(config: DatabaseConfig): Promise<SqlConnection> {
-  return config.kind === 'postgres' ? pgConnection(config.url) : pgliteConnection(await openPglite(config.dataDir));
+export async function openSqlConnection(config: DatabaseConfig, options: LockOptions = {}): Promise<SqlConnection> {
+  return config.kind === 'postgres'
+    ? pgConnection(config.url)
+    : pgliteConnection(await openPglite(config.dataDir, options));
 }

@@ -1,3 +1,5 @@
+import { closeOnSignals, EXIT_DATA_DIR_IN_USE } from '@holocall/db';
+import { HolocallError } from '@holocall/protocol';
 import { ConfigError, isBuildPhase, loadConfig } from './config';
 import { database } from './db';
 import { logger } from './logger';
@@ -18,7 +20,17 @@ async function startup(): Promise<void> {
     }
     throw error;
   }
-  const db = await database();
+  const db = await database().catch((error: unknown) => {
+    if (error instanceof HolocallError && error.details?.reason === 'data_dir_in_use') {
+      logger.error(error.message, error.details);
+      process.exit(EXIT_DATA_DIR_IN_USE);
+    }
+    throw error;
+  });
+  // Ctrl-C / SIGTERM close the database (and release the embedded store's lock) before the
+  // process exits; scripts/serve.mjs sets NEXT_MANUAL_SIG_HANDLE so Next's own handler does not
+  // exit first.
+  closeOnSignals(db, { log: logger.info });
   logger.info('web app ready', { store: db.kind });
 }
 
