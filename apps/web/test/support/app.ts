@@ -25,28 +25,42 @@ export interface TestApp {
 
 export function useTestApp(): TestApp {
   const app = {} as TestApp;
-  let dataDir = '';
+  let close: (() => Promise<void>) | undefined;
   beforeAll(async () => {
-    dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'holocall-web-'));
-    app.config = readConfig({
-      ...SECRETS,
-      NODE_ENV: 'test',
-      HOLOCALL_DATA_DIR: dataDir,
-      SFU_PORT: '3001',
-      INFERENCE_PORT: '3002',
-    });
-    app.config.database = { kind: 'pglite', dataDir: 'memory://' };
-    setConfigForTests(app.config);
-    app.db = await openDatabase(app.config.database);
-    setDatabaseForTests(app.db);
+    const opened = await openTestApp();
+    Object.assign(app, { config: opened.config, db: opened.db });
+    close = opened.close;
   });
   afterAll(async () => {
-    setDatabaseForTests(undefined);
-    setConfigForTests(undefined);
-    await app.db?.close();
-    fs.rmSync(dataDir, { recursive: true, force: true });
+    await close?.();
   });
   return app;
+}
+
+/** The same app outside a test file's hooks (the fuzz bench); `close` undoes it. */
+export async function openTestApp(): Promise<TestApp & { close(): Promise<void> }> {
+  const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'holocall-web-'));
+  const config = readConfig({
+    ...SECRETS,
+    NODE_ENV: 'test',
+    HOLOCALL_DATA_DIR: dataDir,
+    SFU_PORT: '3001',
+    INFERENCE_PORT: '3002',
+  });
+  config.database = { kind: 'pglite', dataDir: 'memory://' };
+  setConfigForTests(config);
+  const db = await openDatabase(config.database);
+  setDatabaseForTests(db);
+  return {
+    config,
+    db,
+    async close() {
+      setDatabaseForTests(undefined);
+      setConfigForTests(undefined);
+      await db.close();
+      fs.rmSync(dataDir, { recursive: true, force: true });
+    },
+  };
 }
 
 type Handler = (request: Request, context: { params: Promise<Record<string, string>> }) => Promise<Response>;
