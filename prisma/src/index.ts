@@ -6,6 +6,8 @@ export type { CloseOnSignalsOptions } from './close-on-signals';
 export { CLOSE_ON_SIGNAL_TIMEOUT_MS, closeOnSignals } from './close-on-signals';
 export type { DatabaseConfig } from './config';
 export { databaseConfigFromEnv, MIGRATIONS_DIR, readDatabaseConfig } from './config';
+export type { BackupOptions, BackupRefusalReason, BackupSummary, RestoreOptions, RestoreSummary } from './data-backup';
+export { BACKUP_FORMAT, BACKUP_VERSION, backupDataDir, restoreDataDir } from './data-backup';
 export type { DataDirRefusalReason, LockHolder, LockOptions } from './data-dir-lock';
 export { DataDirLock, EXIT_DATA_DIR_IN_USE, liveLockHolder, lockPathFor } from './data-dir-lock';
 export type { MigrateResult, Migration } from './migrate';
