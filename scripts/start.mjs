@@ -3,31 +3,23 @@
 // the web app, each as its own process with its output prefixed. Secrets shared between
 // them are made once and kept in data/secrets.json so restarts keep sessions valid.
 // A service that crashes is restarted with a growing delay; Ctrl-C stops everything.
-import { spawn } from 'node:child_process';
-import { randomBytes } from 'node:crypto';
+import { spawn, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { loadSecrets } from './setup/secrets.mjs';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const dataDir = process.env.HOLOCALL_DATA_DIR || path.join(root, 'data');
 fs.mkdirSync(dataDir, { recursive: true });
 
-function loadSecrets() {
-  const file = path.join(dataDir, 'secrets.json');
-  const secrets = fs.existsSync(file) ? JSON.parse(fs.readFileSync(file, 'utf8')) : {};
-  let changed = false;
-  for (const name of ['ROOM_TOKEN_SECRET', 'INFERENCE_SECRET', 'SESSION_SECRET']) {
-    if (!secrets[name]) {
-      secrets[name] = randomBytes(32).toString('base64url');
-      changed = true;
-    }
-  }
-  if (changed) fs.writeFileSync(file, `${JSON.stringify(secrets, null, 2)}\n`, { mode: 0o600 });
-  return secrets;
+let secrets;
+try {
+  secrets = loadSecrets(dataDir);
+} catch (error) {
+  console.error(`[start] ${error.message}`);
+  process.exit(78); // EX_CONFIG
 }
-
-const secrets = loadSecrets();
 const host = process.env.HOLOCALL_HOST || '127.0.0.1';
 const ports = {
   web: process.env.WEB_PORT || '3000',
@@ -48,6 +40,27 @@ const env = {
 };
 
 const tsx = path.join(root, 'node_modules', '.bin', 'tsx');
+
+/**
+ * Exit statuses a restart cannot cure: the data directory is in use by another process
+ * (75, EX_TEMPFAIL, from the database lock) or the configuration is bad (78, EX_CONFIG).
+ */
+const EXIT_IN_USE = 75;
+const NOT_RESTARTED = new Set([EXIT_IN_USE, 78]);
+/** How long services get to stop (the web app closes its database) before start exits anyway. */
+const STOP_GRACE_MS = 15_000;
+
+// A second start on the same data directory stops here, naming the process that holds its
+// database, before any service is started (scripts/data-dir.ts check exits 75 then).
+const check = spawnSync(tsx, [path.join(root, 'scripts', 'data-dir.ts'), 'check'], {
+  cwd: root,
+  env,
+  stdio: 'inherit',
+});
+if (check.status !== 0) {
+  if (check.status === EXIT_IN_USE) console.error('[start] stop the running HoloCall first (Ctrl-C where it runs)');
+  process.exit(check.status ?? 1);
+}
 const services = [
   {
     name: 'sfu',
@@ -101,6 +114,11 @@ function launch(service, attempt = 0) {
   child.on('exit', (code, signal) => {
     children.delete(service.name);
     if (stopping) return;
+    if (NOT_RESTARTED.has(code)) {
+      console.error(`[start] ${service.name} exited (${code}) and would fail again; stopping everything`);
+      shutdown(code);
+      return;
+    }
     // A service that ran for a minute counts as healthy again: restart delays start over.
     const next = Date.now() - startedAt > 60_000 ? 0 : attempt + 1;
     if (next > 5) {
@@ -117,7 +135,11 @@ function launch(service, attempt = 0) {
 function shutdown(code = 0) {
   stopping = true;
   for (const child of children.values()) child.kill('SIGTERM');
-  setTimeout(() => process.exit(code), 3000).unref();
+  setTimeout(() => {
+    const left = [...children.keys()];
+    console.error(`[start] ${left.join(', ')} still running after ${STOP_GRACE_MS} ms; exiting anyway`);
+    process.exit(code);
+  }, STOP_GRACE_MS).unref();
   if (children.size === 0) process.exit(code);
   for (const child of children.values()) child.on('exit', () => children.size === 0 && process.exit(code));
 }
