@@ -57,6 +57,7 @@ export const CONNECTION_REFUSAL_CODES: readonly ErrorCode[] = [
   ErrorCode.MultipleFaces,
   ErrorCode.Unavailable,
   ErrorCode.Timeout,
+  ErrorCode.RateLimited,
 ];
 
 /** A socket that records what the connection sends. */
@@ -152,7 +153,13 @@ function validEnvelope(random: Random, enrollment: FuzzEnrollment): Uint8Array {
 }
 
 /** One case's input: a text (with what the spec says of it) or binary bytes (with what the layout says). */
-export type ConnectionInput = { text: string; mustRefuse: boolean } | { bytes: Uint8Array; mustRefuse: boolean };
+export type ConnectionInput =
+  | {
+      text: string;
+      mustRefuse: boolean /** Its `type` as the node reads it for inReplyTo. */;
+      type: string | undefined;
+    }
+  | { bytes: Uint8Array; mustRefuse: boolean };
 
 export function connectionInput(
   random: Random,
@@ -181,7 +188,12 @@ export function connectionInput(
     json = false;
   }
   const tooLarge = Buffer.byteLength(text) > MAX_INFERENCE_JSON_BYTES;
-  return { text, mustRefuse: !json || tooLarge || !conforms(INFERENCE_CLIENT_MESSAGE_SPEC, parsed) };
+  const tag = (parsed as { type?: unknown } | null)?.type;
+  return {
+    text,
+    mustRefuse: !json || tooLarge || !conforms(INFERENCE_CLIENT_MESSAGE_SPEC, parsed),
+    type: typeof tag === 'string' ? tag.slice(0, 32) : undefined,
+  };
 }
 
 export interface ConnectionFuzz {
@@ -238,7 +250,9 @@ export async function startConnectionFuzz(): Promise<ConnectionFuzz> {
       // Late answers of earlier cases (a lift's error, a render's) may arrive here too: match the case's own.
       const own = (m: Record<string, unknown>) =>
         m.type === 'error' &&
-        ('text' in input ? !ASYNC_REPLIES.includes(String(m.inReplyTo)) : m.inReplyTo === 'binary');
+        ('text' in input
+          ? m.inReplyTo === undefined || m.inReplyTo === input.type || !ASYNC_REPLIES.includes(String(m.inReplyTo))
+          : m.inReplyTo === 'binary');
       const error = replies.find(own) ?? replies.find((m) => m.type === 'error');
       if (input.mustRefuse && !replies.some(own)) {
         throw new FuzzCrash(`an invalid message was not refused: ${preview(replies)}`);

@@ -67,6 +67,9 @@ interface Batch {
   corpus: Record<string, unknown>[];
   /** The fuzz sent a packet over the cap: the SFU drops the socket on purpose. */
   dropped: boolean;
+  /** The last few requests sent (for a report when the socket is dropped). */
+  sent: unknown[];
+  disconnectReason: string | undefined;
 }
 
 export interface SignalingSocketFuzz {
@@ -142,7 +145,17 @@ export function signalingSocketFuzz(sfu: SfuHandle, roomId = 'fuzz-room'): Signa
       dataProducerId: 'd-unknown',
       consumerId: 'c-unknown',
     };
-    return { client, corpus: validSignalingRequests(ids), dropped: false };
+    const batch: Batch = {
+      client,
+      corpus: validSignalingRequests(ids),
+      dropped: false,
+      sent: [],
+      disconnectReason: undefined,
+    };
+    client.socket.on('disconnect', (reason) => {
+      batch.disconnectReason = reason;
+    });
+    return batch;
   }
 
   async function finish(current: Batch): Promise<void> {
@@ -150,7 +163,11 @@ export function signalingSocketFuzz(sfu: SfuHandle, roomId = 'fuzz-room'): Signa
     const told =
       current.dropped ||
       current.client.notifications.some((n) => n.type === 'sessionReplaced' || n.type === 'limitExceeded');
-    if (!told && current.client.socket.disconnected) throw new FuzzCrash('the SFU dropped the socket during the batch');
+    if (!told && current.client.socket.disconnected) {
+      throw new FuzzCrash(
+        `the SFU dropped the socket (${current.disconnectReason}) after ${preview(current.sent.slice(-3), 600)}`,
+      );
+    }
     current.client.close();
   }
 
@@ -163,6 +180,8 @@ export function signalingSocketFuzz(sfu: SfuHandle, roomId = 'fuzz-room'): Signa
       }
       const { client, corpus } = batch;
       const send = nextSend(random, corpus);
+      batch.sent.push({ event: send.event, payload: send.payload });
+      if (batch.sent.length > 3) batch.sent.shift();
       if (!send.ack) {
         client.socket.emit(send.event, send.payload);
         return ACCEPTED;
@@ -201,7 +220,8 @@ export function signalingSocketFuzz(sfu: SfuHandle, roomId = 'fuzz-room'): Signa
       return { outcome: 'refused', code };
     },
     async close() {
-      if (batch) await finish(batch);
+      // The last batch's socket was judged by its last case's acknowledgement; only closed here.
+      batch?.client.close();
       batch = undefined;
     },
   };
