@@ -95,6 +95,9 @@ export async function enroll(input: EnrollInput, user: CurrentUser, dataDir: str
     });
     return { avatar, previous };
   });
+  // Stored again (a no-op when intact): a cleanup of the same bytes may have removed them between the store above and the commit.
+  await storeContent(dataDir, photo.bytes);
+  if (input.crop) await storeContent(dataDir, input.crop);
   if (previous) await removeUnused(dataDir, [previous.photoHash, previous.cropHash], [photoHash, cropHash]);
   logger.info('avatar enrolled', { user: user.userId, avatar: avatar.id, replaced: previous?.id ?? null });
   return { avatar: toAvatarView(await withAvatarHash(avatar)) };
@@ -104,7 +107,9 @@ async function removeUnused(dataDir: string, old: (string | null)[], kept: (stri
   const db = await prisma();
   for (const hash of old) {
     if (!hash || kept.includes(hash)) continue;
-    const users = await db.avatar.count({ where: { OR: [{ photoHash: hash }, { cropHash: hash }] } });
-    if (users === 0) await removeContent(dataDir, hash);
+    const unused = async () =>
+      (await db.avatar.count({ where: { OR: [{ photoHash: hash }, { cropHash: hash }] } })) === 0;
+    // removeContent asks again once the file is aside: a re-upload of the same bytes may commit in between.
+    if (await unused()) await removeContent(dataDir, hash, unused);
   }
 }
