@@ -72,9 +72,7 @@ function runStep(name, cmd, args, options = {}) {
 }
 
 const port = process.env.WEB_PORT || '3000';
-// NEXT_MANUAL_SIG_HANDLE: the app's start-up closes the database on SIGINT/SIGTERM and then exits
-// (Next's own handler would exit while PGlite is still closing).
-const env = { ...process.env, NEXT_TELEMETRY_DISABLED: '1', NEXT_MANUAL_SIG_HANDLE: 'true' };
+const env = { ...process.env, NEXT_TELEMETRY_DISABLED: '1' };
 
 runStep('migrate', bin('tsx'), [path.join(root, 'prisma', 'src', 'migrate-cli.ts')], { cwd: root, env });
 copyVendor((msg) => log(msg));

@@ -27,9 +27,8 @@ async function startup(): Promise<void> {
     }
     throw error;
   });
-  // Ctrl-C / SIGTERM close the database (and release the embedded store's lock) before the
-  // process exits; scripts/serve.mjs sets NEXT_MANUAL_SIG_HANDLE so Next's own handler does not
-  // exit first.
+  // Ctrl-C / SIGTERM close the database (and release the embedded store's lock), then exit:
+  // scripts/web-server.mjs stops accepting connections and leaves the exit to this handler.
   closeOnSignals(db, { log: logger.info });
   logger.info('web app ready', { store: db.kind });
 }
