@@ -40,7 +40,22 @@ export const Id = z
 
 const Uint16 = z.number().int().min(0).max(65535);
 const Uint32 = z.number().int().min(0).max(0xffffffff);
-const ShortText = z.string().max(256);
+/**
+ * An unpaired UTF-16 surrogate: JSON carries one (as a `\ud800` escape), but mediasoup's worker
+ * cannot parse it, and a request holding one was never answered (and held every later request
+ * of its socket behind it).
+ */
+const UNPAIRED_SURROGATE = /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/;
+
+/** A string the SFU hands to the mediasoup worker: bounded, and well-formed Unicode. */
+function WorkerText(max: number) {
+  return z
+    .string()
+    .max(max)
+    .refine((text) => !UNPAIRED_SURROGATE.test(text), 'must be well-formed Unicode (no unpaired surrogate)');
+}
+
+const ShortText = WorkerText(256);
 const Token = z.string().max(MAX_ROOM_TOKEN_LENGTH);
 
 export const MediaKind = z.enum(['audio', 'video']);
@@ -55,17 +70,17 @@ export type TransportDirection = z.infer<typeof TransportDirection>;
 
 /** Codec or header-extension parameters: a small flat map of strings and numbers. */
 const ParameterMap = z
-  .record(z.string().max(64), z.union([z.string().max(256), z.number()]))
+  .record(WorkerText(64), z.union([WorkerText(256), z.number()]))
   .refine((map) => Object.keys(map).length <= 32, 'at most 32 parameters');
 
 export const RtcpFeedback = z.object({
-  type: z.string().max(32),
-  parameter: z.string().max(32).optional(),
+  type: WorkerText(32),
+  parameter: WorkerText(32).optional(),
 });
 
 export const RtpCodecCapability = z.object({
   kind: MediaKind,
-  mimeType: z.string().max(64),
+  mimeType: WorkerText(64),
   preferredPayloadType: z.number().int().min(0).max(127).optional(),
   clockRate: z.number().int().positive().max(1_000_000),
   channels: z.number().int().min(1).max(8).optional(),
@@ -88,7 +103,7 @@ export const RtpCapabilities = z.object({
 export type RtpCapabilities = z.infer<typeof RtpCapabilities>;
 
 export const RtpCodecParameters = z.object({
-  mimeType: z.string().max(64),
+  mimeType: WorkerText(64),
   payloadType: z.number().int().min(0).max(127),
   clockRate: z.number().int().positive().max(1_000_000),
   channels: z.number().int().min(1).max(8).optional(),
@@ -105,23 +120,23 @@ export const RtpHeaderExtensionParameters = z.object({
 
 export const RtpEncodingParameters = z.object({
   ssrc: Uint32.optional(),
-  rid: z.string().max(32).optional(),
+  rid: WorkerText(32).optional(),
   codecPayloadType: z.number().int().min(0).max(127).optional(),
   rtx: z.object({ ssrc: Uint32 }).optional(),
   dtx: z.boolean().optional(),
-  scalabilityMode: z.string().max(16).optional(),
+  scalabilityMode: WorkerText(16).optional(),
   scaleResolutionDownBy: z.number().min(1).max(64).optional(),
   maxBitrate: z.number().int().positive().max(100_000_000).optional(),
 });
 
 export const RtcpParameters = z.object({
-  cname: z.string().max(256).optional(),
+  cname: WorkerText(256).optional(),
   reducedSize: z.boolean().optional(),
   mux: z.boolean().optional(),
 });
 
 export const RtpParameters = z.object({
-  mid: z.string().max(32).optional(),
+  mid: WorkerText(32).optional(),
   codecs: z.array(RtpCodecParameters).min(1).max(16),
   headerExtensions: z.array(RtpHeaderExtensionParameters).max(32).optional(),
   encodings: z.array(RtpEncodingParameters).max(8).optional(),
@@ -135,7 +150,7 @@ export const DtlsParameters = z.object({
     .array(
       z.object({
         algorithm: z.enum(['sha-1', 'sha-224', 'sha-256', 'sha-384', 'sha-512']),
-        value: z.string().max(256),
+        value: WorkerText(256),
       }),
     )
     .min(1)
@@ -291,7 +306,7 @@ export const ProduceDataRequest = z.strictObject({
   type: z.literal('produceData'),
   transportId: Id,
   label: z.literal(DRIVER_DATA_LABEL),
-  protocol: z.string().max(32).optional(),
+  protocol: WorkerText(32).optional(),
   /** Driver frames are unordered and never retransmitted: a late frame is worthless. */
   sctpStreamParameters: SctpStreamParameters,
 });

@@ -94,7 +94,7 @@ function withBinary(random: Random, value: unknown): unknown {
   return { ...(value as Record<string, unknown>), [key]: Buffer.alloc(randomInt(random, 64)) };
 }
 
-function nextSend(random: Random, corpus: readonly Record<string, unknown>[]): Send {
+export function nextSend(random: Random, corpus: readonly Record<string, unknown>[]): Send {
   const example = pick(random, corpus);
   const payload =
     random() < 0.08 ? example : mutateValue(random, example, { donors: corpus, limits: SIGNALING_LIMIT_NUMBERS });
@@ -158,34 +158,34 @@ export function signalingSocketFuzz(sfu: SfuHandle, roomId = 'fuzz-room'): Signa
     return batch;
   }
 
+  /** Closes a batch's socket; throws when the SFU had dropped it without saying why. */
   async function finish(current: Batch): Promise<void> {
     // The SFU may end a socket on purpose: its session replaced by the fuzz's own join, or a deadline it was told of.
     const told =
       current.dropped ||
       current.client.notifications.some((n) => n.type === 'sessionReplaced' || n.type === 'limitExceeded');
-    if (!told && current.client.socket.disconnected) {
+    const dropped = !told && current.client.socket.disconnected;
+    current.client.close();
+    if (dropped) {
       throw new FuzzCrash(
         `the SFU dropped the socket (${current.disconnectReason}) after ${preview(current.sent.slice(-3), 600)}`,
       );
     }
-    current.client.close();
   }
 
   return {
     async run(random, index) {
       // A new socket every CASES_PER_SOCKET cases, or when the SFU ended this one on purpose.
       if (index % CASES_PER_SOCKET === 0 || !batch || batch.client.socket.disconnected) {
-        if (batch) await finish(batch);
+        const previous = batch;
+        batch = undefined;
+        if (previous) await finish(previous);
         batch = await open();
       }
       const { client, corpus } = batch;
       const send = nextSend(random, corpus);
       batch.sent.push({ event: send.event, payload: send.payload });
       if (batch.sent.length > 3) batch.sent.shift();
-      if (!send.ack) {
-        client.socket.emit(send.event, send.payload);
-        return ACCEPTED;
-      }
       const packetBytes = jsonByteLength([send.event, send.payload]);
       if (packetBytes > MAX_SOCKET_PACKET_BYTES - PACKET_FRAMING_BYTES) {
         // Past the packet cap engine.io drops the connection before any handler runs, as documented.
@@ -201,6 +201,10 @@ export function signalingSocketFuzz(sfu: SfuHandle, roomId = 'fuzz-room'): Signa
           ]);
         }
         return { outcome: 'refused', code: ErrorCode.TooLarge };
+      }
+      if (!send.ack) {
+        client.socket.emit(send.event, send.payload);
+        return ACCEPTED;
       }
       const raw: unknown = await client.socket.timeout(ACK_TIMEOUT_MS).emitWithAck(send.event, send.payload);
       const parsed = SignalingAck.safeParse(raw);

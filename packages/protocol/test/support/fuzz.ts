@@ -438,7 +438,7 @@ export function mutateText(random: Random, text: string): string {
 
 /** What a field may hold, as documented (not as the schema under test says). */
 export type Spec =
-  | { t: 'str'; min?: number; max?: number; re?: RegExp }
+  | { t: 'str'; min?: number; max?: number; re?: RegExp /** No unpaired UTF-16 surrogate. */; wellFormed?: boolean }
   | { t: 'int'; min: number; max: number }
   | { t: 'num'; min?: number; max?: number; gt?: number }
   | { t: 'bool' }
@@ -456,6 +456,19 @@ export type Spec =
   | { t: 'any-of'; of: readonly Spec[] }
   | { t: 'tagged'; tag: string; cases: Record<string, Spec> };
 
+/** No unpaired surrogate, checked code unit by code unit. */
+function wellFormed(text: string): boolean {
+  for (let i = 0; i < text.length; i++) {
+    const unit = text.charCodeAt(i);
+    if (unit >= 0xd800 && unit <= 0xdbff) {
+      const next = text.charCodeAt(i + 1);
+      if (!(next >= 0xdc00 && next <= 0xdfff)) return false;
+      i++;
+    } else if (unit >= 0xdc00 && unit <= 0xdfff) return false;
+  }
+  return true;
+}
+
 function isPlainObject(value: unknown): value is Record<string, unknown> {
   return value !== null && typeof value === 'object' && !Array.isArray(value);
 }
@@ -468,7 +481,8 @@ export function conforms(spec: Spec, value: unknown): boolean {
         typeof value === 'string' &&
         value.length >= (spec.min ?? 0) &&
         value.length <= (spec.max ?? Number.POSITIVE_INFINITY) &&
-        (spec.re === undefined || spec.re.test(value))
+        (spec.re === undefined || spec.re.test(value)) &&
+        (!spec.wellFormed || wellFormed(value))
       );
     case 'int':
       return typeof value === 'number' && Number.isSafeInteger(value) && value >= spec.min && value <= spec.max;

@@ -60,6 +60,8 @@ function obj(fields: Record<string, Spec>, strict: boolean, check?: (v: never) =
     ...(check ? { check } : {}),
   };
 }
+/** A string the SFU hands to mediasoup's worker: documented as bounded and well-formed Unicode. */
+const workerText = (max: number): Spec => ({ t: 'str', max, wellFormed: true });
 const message = (fields: Record<string, Spec>, check?: (v: never) => boolean) => obj(fields, true, check);
 const mirrored = (fields: Record<string, Spec>) => obj(fields, false);
 
@@ -71,15 +73,20 @@ const id = str(MAX_ID_LENGTH, 1, ID_RE);
 const u16 = int(0, 65535);
 const u32 = int(0, 0xffffffff);
 const mediaKind = oneOf('audio', 'video');
-const parameterMap: Spec = { t: 'map', key: str(64), value: { t: 'any-of', of: [str(256), num()] }, maxKeys: 32 };
-const rtcpFeedback = mirrored({ type: str(32), 'parameter?': str(32) });
+const parameterMap: Spec = {
+  t: 'map',
+  key: workerText(64),
+  value: { t: 'any-of', of: [workerText(256), num()] },
+  maxKeys: 32,
+};
+const rtcpFeedback = mirrored({ type: workerText(32), 'parameter?': workerText(32) });
 const sctpCapabilities = mirrored({ numStreams: mirrored({ OS: int(1, 65535), MIS: int(1, 65535) }) });
 
 const rtpCapabilities = mirrored({
   'codecs?': arr(
     mirrored({
       kind: mediaKind,
-      mimeType: str(64),
+      mimeType: workerText(64),
       'preferredPayloadType?': int(0, 127),
       clockRate: int(1, 1_000_000),
       'channels?': int(1, 8),
@@ -91,7 +98,7 @@ const rtpCapabilities = mirrored({
   'headerExtensions?': arr(
     mirrored({
       kind: mediaKind,
-      uri: str(256),
+      uri: workerText(256),
       preferredId: int(1, 255),
       'preferredEncrypt?': bool,
       'direction?': oneOf('sendrecv', 'sendonly', 'recvonly', 'inactive'),
@@ -101,10 +108,10 @@ const rtpCapabilities = mirrored({
 });
 
 const rtpParameters = mirrored({
-  'mid?': str(32),
+  'mid?': workerText(32),
   codecs: arr(
     mirrored({
-      mimeType: str(64),
+      mimeType: workerText(64),
       payloadType: int(0, 127),
       clockRate: int(1, 1_000_000),
       'channels?': int(1, 8),
@@ -115,29 +122,29 @@ const rtpParameters = mirrored({
     1,
   ),
   'headerExtensions?': arr(
-    mirrored({ uri: str(256), id: int(1, 255), 'encrypt?': bool, 'parameters?': parameterMap }),
+    mirrored({ uri: workerText(256), id: int(1, 255), 'encrypt?': bool, 'parameters?': parameterMap }),
     32,
   ),
   'encodings?': arr(
     mirrored({
       'ssrc?': u32,
-      'rid?': str(32),
+      'rid?': workerText(32),
       'codecPayloadType?': int(0, 127),
       'rtx?': mirrored({ ssrc: u32 }),
       'dtx?': bool,
-      'scalabilityMode?': str(16),
+      'scalabilityMode?': workerText(16),
       'scaleResolutionDownBy?': num(1, 64),
       'maxBitrate?': int(1, 100_000_000),
     }),
     8,
   ),
-  'rtcp?': mirrored({ 'cname?': str(256), 'reducedSize?': bool, 'mux?': bool }),
+  'rtcp?': mirrored({ 'cname?': workerText(256), 'reducedSize?': bool, 'mux?': bool }),
 });
 
 const dtlsParameters = mirrored({
   'role?': oneOf('auto', 'client', 'server'),
   fingerprints: arr(
-    mirrored({ algorithm: oneOf('sha-1', 'sha-224', 'sha-256', 'sha-384', 'sha-512'), value: str(256) }),
+    mirrored({ algorithm: oneOf('sha-1', 'sha-224', 'sha-256', 'sha-384', 'sha-512'), value: workerText(256) }),
     8,
     1,
   ),
@@ -172,7 +179,7 @@ export const SIGNALING_REQUEST_SPEC: Spec = {
       type: lit('produceData'),
       transportId: id,
       label: lit('driver-frames'),
-      'protocol?': str(32),
+      'protocol?': workerText(32),
       sctpStreamParameters: mirrored({
         streamId: int(0, 65534),
         'ordered?': bool,
