@@ -2,7 +2,7 @@ import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { type Browser, type BrowserContext, expect, type Page } from '@playwright/test';
-import { cacheDir, FACE_PHOTO } from './env';
+import { cacheDir, DATA_DIR, FACE_PHOTO } from './env';
 
 export { FACE_PHOTO };
 
@@ -15,8 +15,36 @@ export async function signIn(page: Page, name: string, path = '/'): Promise<void
   await expect(field).toBeHidden();
 }
 
-/** Enrolls the face fixture through the file picker and waits for the avatar. */
-export async function enrollByUpload(page: Page, photo = FACE_PHOTO): Promise<string> {
+/**
+ * The face fixture with its colours nudged by a few levels, different for every call in a run:
+ * the web app refuses a photo (or crop) another account already enrolled, so each person of a
+ * test needs bytes of their own. Numbered through files made with O_EXCL under the run's data
+ * directory (wiped per run), so the spec files' worker processes never hand out one twice.
+ */
+export function ownPhoto(): string {
+  const dir = path.join(DATA_DIR, 'e2e-photos');
+  fs.mkdirSync(dir, { recursive: true });
+  let n = 0;
+  for (; ; n++) {
+    try {
+      fs.closeSync(fs.openSync(path.join(dir, `${n}.taken`), 'wx'));
+      break;
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
+    }
+  }
+  const file = path.join(dir, `face-${n}.png`);
+  const [r, g, b] = [1 + (n % 8), Math.floor(n / 8) % 8, Math.floor(n / 64) % 8];
+  const lut = `lutrgb=r='clip(val+${r},0,255)':g='clip(val+${g},0,255)':b='clip(val+${b},0,255)'`;
+  const result = spawnSync('ffmpeg', ['-y', '-loglevel', 'error', '-i', FACE_PHOTO, '-vf', lut, file], {
+    encoding: 'utf8',
+  });
+  if (result.status !== 0) throw new Error(`ffmpeg could not make a photo variant: ${result.stderr}`);
+  return file;
+}
+
+/** Enrolls a photo of the face fixture (one of its own, see ownPhoto) through the file picker and waits for the avatar. */
+export async function enrollByUpload(page: Page, photo = ownPhoto()): Promise<string> {
   await page.goto('/enroll');
   await page.getByTestId('photo-input').setInputFiles(photo);
   const avatar = page.getByTestId('enrolled-avatar');
