@@ -149,7 +149,9 @@ describe('enrollment images', () => {
     const rss = process.memoryUsage().rss;
     const t0 = performance.now();
     expect(code(() => decodeEnrollmentImage(bomb))).toBe('too_large:photo_decode_budget');
-    expect(performance.now() - t0).toBeLessThan(1000); // it stopped at the declared size
+    // Stopped at the declared size: milliseconds, where the whole inflation took seconds (the bound
+    // is loose so a loaded machine does not fail it; the memory check below is the sharp one).
+    expect(performance.now() - t0).toBeLessThan(5000);
     expect(process.memoryUsage().rss - rss).toBeLessThan(128 * 1024 * 1024);
     // The same bomb not interlaced: pngjs stops at the declared size itself.
     expect(code(() => decodeEnrollmentImage(plainBomb))).toBe('bad_request:photo_undecodable');
@@ -177,7 +179,8 @@ describe('enrollment images', () => {
     } catch (e) {
       error = e as HolocallError;
     }
-    expect(performance.now() - t0).toBeLessThan(1000);
+    // Refused before decoding: milliseconds, where decoding it took about 14 s (loose for a loaded machine).
+    expect(performance.now() - t0).toBeLessThan(5000);
     expect(error).toMatchObject({
       code: 'too_large',
       details: { reason: 'photo_too_many_scans', limit: MAX_JPEG_SCANS, actual: 2001 },
