@@ -33,7 +33,7 @@ import {
   setCapabilitiesOfBytes,
   signRawRoomToken,
 } from './support/limit-probes';
-import { ALL_GRANTS, eventually, joinedPeer, startTestSfu, tokenFor } from './support/sfu-fixture';
+import { eventually, joinedPeer, startTestSfu, tokenFor } from './support/sfu-fixture';
 
 /**
  * Each limit of signaling-limits.ts that the SFU process enforces, crossed against a real SFU:
