@@ -11,9 +11,8 @@
  *
  *   npx tsx bench/bandwidth.ts [--seconds=15] [--vp8-kbps=1000] [--crop=128] [--crop-kbps=100]
  */
-import { randomBytes } from 'node:crypto';
 import { availableParallelism, loadavg } from 'node:os';
-import { signRoomToken, startSfu } from '@holocall/sfu';
+import { startSfu } from '@holocall/sfu';
 import { SfuTestPeer } from '@holocall/sfu/test-client';
 import { CLIP_FPS, cameraClip, faceCropClip } from './bandwidth/clips';
 import { observeTransports, transportBytesReceived } from './bandwidth/transport-tap';
@@ -21,6 +20,7 @@ import { startVp8Encoder } from './bandwidth/vp8-rtp';
 import { flag } from './inference/options';
 import { createFaceFrameSource } from './latency/face-frames';
 import { printMarkdownTable } from './latency/stats';
+import { type BenchKeys, startBenchKeys } from './support/web-keys';
 
 const HZ = 30;
 /** Time for the encoders to pass their first key frame and settle before the window opens. */
@@ -42,16 +42,13 @@ interface Sender {
   videoProducerId?: string;
 }
 
-async function joinSender(sfuUrl: string, secret: string, roomId: string, label: string): Promise<Sender> {
-  const token = await signRoomToken(
-    {
-      roomId,
-      userId: label,
-      avatarId: `avatar-${label}`,
-      grants: { publishAudio: false, publishDriverFrames: true, publishVideo: true, subscribe: true },
-    },
-    secret,
-  );
+async function joinSender(sfuUrl: string, keys: BenchKeys, roomId: string, label: string): Promise<Sender> {
+  const token = await keys.roomToken({
+    roomId,
+    userId: label,
+    avatarId: `avatar-${label}`,
+    grants: { publishAudio: false, publishDriverFrames: true, publishVideo: true, subscribe: true },
+  });
   const peer = await SfuTestPeer.connect(sfuUrl);
   await peer.join(roomId, token);
   return { label, peer };
@@ -124,9 +121,9 @@ async function main(): Promise<void> {
   const camera = cameraClip();
   const crop = faceCropClip(cropSize);
   observeTransports();
-  const secret = randomBytes(32).toString('hex');
+  const keys = await startBenchKeys();
   const sfu = await startSfu({
-    roomTokenSecret: secret,
+    jwksUrl: keys.jwksUrl,
     port: 0,
     workers: 1,
     logLevel: 'warn',
@@ -137,9 +134,9 @@ async function main(): Promise<void> {
   const senders: Sender[] = [];
   const encoders: Awaited<ReturnType<typeof startVp8Encoder>>[] = [];
   try {
-    const compact = await joinSender(sfu.url, secret, roomId, 'compact');
-    const cropMode = await joinSender(sfu.url, secret, roomId, 'crop');
-    const vp8 = await joinSender(sfu.url, secret, roomId, 'vp8-camera');
+    const compact = await joinSender(sfu.url, keys, roomId, 'compact');
+    const cropMode = await joinSender(sfu.url, keys, roomId, 'crop');
+    const vp8 = await joinSender(sfu.url, keys, roomId, 'vp8-camera');
     senders.push(compact, cropMode, vp8);
     compact.dataProducerId = await compact.peer.publishDriverFrames();
     cropMode.dataProducerId = await cropMode.peer.publishDriverFrames();

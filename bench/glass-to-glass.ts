@@ -15,15 +15,15 @@
  *
  *   npx tsx bench/glass-to-glass.ts [--seconds=20] [--port=3401]
  */
-import { randomBytes } from 'node:crypto';
 import { availableParallelism, loadavg } from 'node:os';
 import { decodeDriverFrame, decodeRenderedFrame, encodeDriverFrameEnvelope } from '@holocall/protocol';
-import { signRoomToken, startSfu } from '@holocall/sfu';
+import { startSfu } from '@holocall/sfu';
 import { SfuTestPeer } from '@holocall/sfu/test-client';
 import { flag } from './inference/options';
 import { createFaceFrameSource } from './latency/face-frames';
 import { ReceiverPageSocket, startInferenceProcess, VIEW_SIZE } from './latency/inference-node';
 import { ms, percentile, printMarkdownTable } from './latency/stats';
+import { type BenchKeys, startBenchKeys } from './support/web-keys';
 
 const HZ = 30;
 const WARM_UP_MS = 3000;
@@ -37,16 +37,13 @@ const argv = process.argv.slice(2);
 const seconds = Number(flag(argv, 'seconds') ?? 20);
 const port = Number(flag(argv, 'port') ?? 3401);
 
-async function peerFor(sfuUrl: string, secret: string, roomId: string, userId: string): Promise<SfuTestPeer> {
-  const token = await signRoomToken(
-    {
-      roomId,
-      userId,
-      avatarId: `avatar-${userId}`,
-      grants: { publishAudio: false, publishDriverFrames: true, publishVideo: false, subscribe: true },
-    },
-    secret,
-  );
+async function peerFor(sfuUrl: string, keys: BenchKeys, roomId: string, userId: string): Promise<SfuTestPeer> {
+  const token = await keys.roomToken({
+    roomId,
+    userId,
+    avatarId: `avatar-${userId}`,
+    grants: { publishAudio: false, publishDriverFrames: true, publishVideo: false, subscribe: true },
+  });
   const peer = await SfuTestPeer.connect(sfuUrl);
   await peer.join(roomId, token);
   return peer;
@@ -57,11 +54,10 @@ async function main(): Promise<void> {
     `glass-to-glass: ${seconds} s at ${HZ} Hz, flat ${VIEW_SIZE}x${VIEW_SIZE} RGBA, CPU renderer, ` +
       `${availableParallelism()} cores, load ${loadavg()[0]?.toFixed(2)}`,
   );
-  const secret = randomBytes(32).toString('hex');
-  const inferenceSecret = randomBytes(32).toString('hex');
-  const node = await startInferenceProcess(port, inferenceSecret);
+  const keys = await startBenchKeys();
+  const node = await startInferenceProcess(port, keys);
   const sfu = await startSfu({
-    roomTokenSecret: secret,
+    jwksUrl: keys.jwksUrl,
     port: 0,
     workers: 1,
     logLevel: 'warn',
@@ -71,11 +67,11 @@ async function main(): Promise<void> {
   const peers: SfuTestPeer[] = [];
   let page: ReceiverPageSocket | undefined;
   try {
-    page = await ReceiverPageSocket.open(node.port, inferenceSecret);
+    page = await ReceiverPageSocket.open(node.port, keys);
     const liftMs = await page.registerFixtureSender(SENDER_PEER_ID);
     const roomId = `g2g-${Date.now()}`;
-    const sender = await peerFor(sfu.url, secret, roomId, 'sender');
-    const receiver = await peerFor(sfu.url, secret, roomId, 'receiver');
+    const sender = await peerFor(sfu.url, keys, roomId, 'sender');
+    const receiver = await peerFor(sfu.url, keys, roomId, 'receiver');
     peers.push(sender, receiver);
     await sender.publishDriverFrames();
     await receiver.subscribe({ media: false });
@@ -234,6 +230,7 @@ async function main(): Promise<void> {
     await Promise.all(peers.map((p) => p.close().catch(() => undefined)));
     await sfu.close();
     await node.close();
+    await keys.close();
   }
 }
 

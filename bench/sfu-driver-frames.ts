@@ -10,14 +10,14 @@
  * Clients are werift (WebRTC in TypeScript) spread over several child processes; their CPU
  * is printed so you can tell whether the SFU or the clients limit a row.
  */
-import { randomBytes } from 'node:crypto';
 import { availableParallelism } from 'node:os';
-import { type SfuStats, signRoomToken, startSfu } from '@holocall/sfu';
+import { type SfuStats, startSfu } from '@holocall/sfu';
 import * as mediasoup from 'mediasoup';
 import { hiresNow, sendTimeOf } from './sfu/bench-frames';
 import { BenchClient } from './sfu/clients';
 import type { ClientReport, PeerSpec } from './sfu/ipc';
 import { percentile } from './sfu/percentile';
+import { type BenchKeys, startBenchKeys } from './support/web-keys';
 
 const HZ = 30;
 const DRAIN_MS = 1000;
@@ -119,7 +119,7 @@ async function baseline(seconds: number): Promise<Row> {
 
 async function phase(
   sfu: Awaited<ReturnType<typeof startSfu>>,
-  secret: string,
+  keys: BenchKeys,
   peers: number,
   options: Options,
 ): Promise<Row> {
@@ -127,15 +127,12 @@ async function phase(
   const specs: PeerSpec[] = await Promise.all(
     Array.from({ length: peers }, async (_, i) => {
       const userId = `peer-${i}`;
-      const token = await signRoomToken(
-        {
-          roomId,
-          userId,
-          avatarId: `avatar-${i}`,
-          grants: { publishAudio: false, publishDriverFrames: true, publishVideo: false, subscribe: true },
-        },
-        secret,
-      );
+      const token = await keys.roomToken({
+        roomId,
+        userId,
+        avatarId: `avatar-${i}`,
+        grants: { publishAudio: false, publishDriverFrames: true, publishVideo: false, subscribe: true },
+      });
       return { userId, token };
     }),
   );
@@ -265,7 +262,7 @@ function saturationNote(rows: readonly Row[], options: Options): string {
 
 async function main(): Promise<void> {
   const options = parseOptions(process.argv.slice(2));
-  const secret = randomBytes(32).toString('hex');
+  const keys = await startBenchKeys();
   console.log(
     `sfu-driver-frames: ${options.seconds} s per phase at ${HZ} Hz, sizes ${options.sizes.join(', ')}, ` +
       `${options.procs} client processes, ${availableParallelism()} cores`,
@@ -273,7 +270,7 @@ async function main(): Promise<void> {
   const base = await baseline(options.seconds);
   observeRelayArrivals();
   const sfu = await startSfu({
-    roomTokenSecret: secret,
+    jwksUrl: keys.jwksUrl,
     port: 0,
     workers: 1,
     logLevel: 'warn',
@@ -283,7 +280,7 @@ async function main(): Promise<void> {
   const rows: Row[] = [];
   try {
     for (const peers of options.sizes) {
-      const row = await phase(sfu, secret, peers, options);
+      const row = await phase(sfu, keys, peers, options);
       rows.push(row);
       console.log(
         `  N=${peers}: ${((row.delivered / row.expected) * 100).toFixed(2)}% delivered, p50 ${row.p50.toFixed(2)} ms, p99 ${row.p99.toFixed(2)} ms`,

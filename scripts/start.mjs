@@ -1,7 +1,8 @@
 #!/usr/bin/env node
 // Starts the product on this machine after setup: the SFU, the local inference node and
-// the web app, each as its own process with its output prefixed. Secrets shared between
-// them are made once and kept in data/secrets.json so restarts keep sessions valid.
+// the web app, each as its own process with its output prefixed. Each service gets only the
+// secrets it uses: the session secret (data/secrets.json) goes to the web app alone; the SFU and
+// the inference node check tokens against the web app's public keys (its JWKS).
 // A service that crashes is restarted with a growing delay; Ctrl-C stops everything.
 import { spawn, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
@@ -27,17 +28,23 @@ const ports = {
   inference: process.env.INFERENCE_PORT || '3002',
 };
 const webOrigin = process.env.WEB_ORIGIN || `http://localhost:${ports.web}`;
+const jwksUrl = new URL('/.well-known/jwks.json', webOrigin).href;
+// No service but the web app sees a secret; the retired token secrets reach none (a leftover one
+// set by hand is still passed through, and the service logs that it ignores it).
+const { SESSION_SECRET: _session, ...shared } = process.env;
 const env = {
-  ...process.env,
-  ...Object.fromEntries(Object.entries(secrets).filter(([name]) => !process.env[name])),
+  ...shared,
   WEB_PORT: ports.web,
   SFU_PORT: ports.sfu,
   INFERENCE_PORT: ports.inference,
   WEB_ORIGIN: webOrigin,
   SFU_CORS_ORIGIN: process.env.SFU_CORS_ORIGIN || webOrigin,
   INFERENCE_ALLOWED_ORIGINS: process.env.INFERENCE_ALLOWED_ORIGINS || webOrigin,
+  SFU_JWKS_URL: process.env.SFU_JWKS_URL || jwksUrl,
+  INFERENCE_JWKS_URL: process.env.INFERENCE_JWKS_URL || jwksUrl,
   HOLOCALL_DATA_DIR: dataDir,
 };
+const webEnv = { ...env, SESSION_SECRET: process.env.SESSION_SECRET || secrets.SESSION_SECRET };
 
 const tsx = path.join(root, 'node_modules', '.bin', 'tsx');
 
@@ -85,6 +92,7 @@ const services = [
     cmd: process.execPath,
     args: ['scripts/serve.mjs'],
     url: webOrigin,
+    env: webEnv,
   },
 ].filter((service) => fs.existsSync(path.join(root, service.cwd, service.entry)));
 
@@ -104,7 +112,7 @@ function prefixLines(name, stream, out) {
 function launch(service, attempt = 0) {
   const child = spawn(service.cmd, service.args, {
     cwd: path.join(root, service.cwd),
-    env,
+    env: service.env ?? env,
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   children.set(service.name, child);

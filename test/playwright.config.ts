@@ -1,6 +1,6 @@
 import fs from 'node:fs';
 import { defineConfig } from '@playwright/test';
-import { DATA_DIR, ensureCameraClip, SERVICE_ENV, services, WEB_ORIGIN } from './e2e/env';
+import { DATA_DIR, ensureCameraClip, services, WEB_ORIGIN } from './e2e/env';
 
 /**
  * End-to-end suites in real Chromium (Debian's /usr/bin/chromium, never a downloaded one)
@@ -51,7 +51,7 @@ export default defineConfig({
     command: service.command,
     cwd: service.cwd,
     url: service.url,
-    env: SERVICE_ENV,
+    env: service.env,
     // The web app builds itself when its sources changed: minutes on 2 cores.
     timeout: 300_000,
     reuseExistingServer: false,

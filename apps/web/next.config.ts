@@ -28,6 +28,10 @@ const config: NextConfig = {
   turbopack: { root: path.join(here, '..', '..') },
   outputFileTracingRoot: path.join(here, '..', '..'),
   typescript: { ignoreBuildErrors: true },
+  // The JWKS (RFC 7517) at its well-known path; the handler lives at app/api/jwks.
+  async rewrites() {
+    return [{ source: '/.well-known/jwks.json', destination: '/api/jwks' }];
+  },
   async headers() {
     return [{ source: '/:path*', headers: isolationHeaders }];
   },

@@ -7,8 +7,9 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { FIXTURE_PHOTO_PATH, fixtureLandmarks } from '@holocall/face/node';
-import { avatarContentHash, encodeEnrollmentEnvelope, mintInferenceToken } from '@holocall/protocol';
+import { avatarContentHash, encodeEnrollmentEnvelope } from '@holocall/protocol';
 import WebSocket from 'ws';
+import type { BenchKeys } from '../support/web-keys';
 
 const ORIGIN = 'http://127.0.0.1:3400';
 const START_TIMEOUT_MS = 60_000;
@@ -24,7 +25,7 @@ export interface NodeProcess {
 
 export async function startInferenceProcess(
   port: number,
-  secret: string,
+  keys: BenchKeys,
   env: Record<string, string> = {},
 ): Promise<NodeProcess> {
   const child: ChildProcess = spawn('node_modules/.bin/tsx', ['apps/inference/src/main.ts'], {
@@ -33,7 +34,7 @@ export async function startInferenceProcess(
       INFERENCE_PORT: String(port),
       INFERENCE_HOST: '127.0.0.1',
       INFERENCE_ALLOWED_ORIGINS: ORIGIN,
-      INFERENCE_SECRET: secret,
+      INFERENCE_JWKS_URL: keys.jwksUrl,
       INFERENCE_EP: 'cpu',
       INFERENCE_LOG_LEVEL: 'warn',
       ...env,
@@ -88,7 +89,7 @@ export class ReceiverPageSocket {
     });
   }
 
-  static async open(port: number, secret: string): Promise<ReceiverPageSocket> {
+  static async open(port: number, keys: BenchKeys): Promise<ReceiverPageSocket> {
     const ws = new WebSocket(`ws://127.0.0.1:${port}/ws`, { origin: ORIGIN });
     await new Promise<void>((resolve, reject) => {
       ws.once('open', () => resolve());
@@ -98,7 +99,7 @@ export class ReceiverPageSocket {
     page.send({
       type: 'hello',
       protocolVersion: 1,
-      token: await mintInferenceToken(secret, { origin: ORIGIN, ttlSeconds: 600 }),
+      token: await keys.pageToken(ORIGIN),
     });
     await page.next((m) => m.type === 'welcome');
     return page;

@@ -1,12 +1,15 @@
-// The secrets the services share (room tokens, the inference node, sessions), made once into
-// HOLOCALL_DATA_DIR/secrets.json so that restarts keep sessions valid. scripts/start.mjs calls
-// loadSecrets() on every start.
+// The web app's session secret, made once into HOLOCALL_DATA_DIR/secrets.json so that restarts
+// keep sessions valid. scripts/start.mjs calls loadSecrets() on every start. Tokens for the SFU
+// and the inference node are signed with the web app's own keys (data/signing-keys.json) and
+// checked against its JWKS: no secret is shared between services any more. A file from before
+// still holds ROOM_TOKEN_SECRET and INFERENCE_SECRET; they are left in it (a backup stays
+// restorable) and passed to no service.
 import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 
-export const SECRET_NAMES = ['ROOM_TOKEN_SECRET', 'INFERENCE_SECRET', 'SESSION_SECRET'];
-/** Owner read/write only: the file signs every session and room token. */
+export const SECRET_NAMES = ['SESSION_SECRET'];
+/** Owner read/write only: the file signs every session. */
 export const SECRETS_FILE_MODE = 0o600;
 
 /**

@@ -22,15 +22,19 @@ export const DATA_DIR = path.join(cacheDir, 'data');
 export const FACE_PHOTO = path.join(testDir, 'fixtures', 'astronaut.png');
 export const CAMERA_CLIP = path.join(cacheDir, 'astronaut.y4m');
 
-/** Shared by the services the way scripts/start.mjs shares them (fixed: this is a test run). */
-export const SECRETS = {
+/**
+ * The web app's one secret, given to the web app alone as scripts/start.mjs does (fixed: this is
+ * a test run). Tokens are signed with the web app's own keys (DATA_DIR/signing-keys.json, made at
+ * its start) and checked by the SFU and the node against its JWKS: the e2e's raw SFU clients get
+ * their tokens from the web app's join API.
+ */
+export const WEB_SECRETS = {
   SESSION_SECRET: 'e2e-session-secret-0123456789abcdef012345',
-  ROOM_TOKEN_SECRET: 'e2e-room-token-secret-0123456789abcdef0123',
-  INFERENCE_SECRET: 'e2e-inference-secret-0123456789abcdef01234',
 };
+export const JWKS_URL = `${WEB_ORIGIN}/.well-known/jwks.json`;
 
+/** Every service's environment (no secret in it); the web app adds WEB_SECRETS. */
 export const SERVICE_ENV: Record<string, string> = {
-  ...SECRETS,
   HOLOCALL_DATA_DIR: DATA_DIR,
   WEB_PORT: String(PORTS.web),
   WEB_HOST: '127.0.0.1',
@@ -39,8 +43,10 @@ export const SERVICE_ENV: Record<string, string> = {
   SFU_WORKERS: '1',
   SFU_CORS_ORIGIN: WEB_ORIGIN,
   SFU_RTC_PORT: '47000',
+  SFU_JWKS_URL: JWKS_URL,
   INFERENCE_PORT: String(PORTS.inference),
   INFERENCE_ALLOWED_ORIGINS: WEB_ORIGIN,
+  INFERENCE_JWKS_URL: JWKS_URL,
   INFERENCE_THREADS: '1',
   INFERENCE_TARGET_FPS: '10',
   LOG_LEVEL: 'warn',
@@ -69,14 +75,23 @@ export function ensureCameraClip(): string {
 }
 
 /** Real services for the run: the web app always; the SFU and inference node once their entry points exist. */
-export function services(): { name: string; command: string; url: string; cwd: string }[] {
+export interface E2eService {
+  name: string;
+  command: string;
+  url: string;
+  cwd: string;
+  env: Record<string, string>;
+}
+
+export function services(): E2eService[] {
   const tsx = path.join(root, 'node_modules', '.bin', 'tsx');
-  const list = [
+  const list: E2eService[] = [
     {
       name: 'web',
       command: `node ${path.join(root, 'apps', 'web', 'scripts', 'serve.mjs')}`,
       url: `${WEB_ORIGIN}/api/health`,
       cwd: path.join(root, 'apps', 'web'),
+      env: { ...SERVICE_ENV, ...WEB_SECRETS },
     },
   ];
   if (fs.existsSync(path.join(root, 'apps', 'sfu', 'src', 'main.ts')) && process.env.E2E_NO_SFU !== '1') {
@@ -85,6 +100,7 @@ export function services(): { name: string; command: string; url: string; cwd: s
       command: `${tsx} src/main.ts`,
       url: `http://127.0.0.1:${PORTS.sfu}/healthz`,
       cwd: path.join(root, 'apps', 'sfu'),
+      env: SERVICE_ENV,
     });
   }
   if (fs.existsSync(path.join(root, 'apps', 'inference', 'src', 'main.ts')) && process.env.E2E_NO_INFERENCE !== '1') {
@@ -93,6 +109,7 @@ export function services(): { name: string; command: string; url: string; cwd: s
       command: `${tsx} src/main.ts`,
       url: `http://127.0.0.1:${PORTS.inference}/healthz`,
       cwd: path.join(root, 'apps', 'inference'),
+      env: SERVICE_ENV,
     });
   }
   return list;

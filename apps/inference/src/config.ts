@@ -21,8 +21,12 @@ export interface InferenceConfig {
   port: number;
   /** Web app origins whose pages may connect (exact match, e.g. http://localhost:3000). */
   allowedOrigins: string[];
-  /** Shared with the web app, which signs page tokens with it (at least 32 characters). */
-  secret: string;
+  /**
+   * The web app's JWKS (INFERENCE_JWKS_URL, required; `npm start` sets
+   * `WEB_ORIGIN/.well-known/jwks.json`): page tokens are checked against its public keys. The
+   * node holds no secret of the server's.
+   */
+  jwksUrl: string;
   executionProvider: ExecutionProviderRequest;
   /**
    * 'cpu' (sparse marcher on threads), 'onnx' (dense analytic-decoder graph on the execution
@@ -52,8 +56,6 @@ export type ReenactChoice = (typeof REENACT_CHOICES)[number];
 export const RENDERER_CHOICES = ['auto', 'cpu', 'onnx', 'neural'] as const;
 export const EXECUTION_PROVIDER_CHOICES = ['auto', ...EXECUTION_PROVIDERS] as const;
 
-/** Bytes of UTF-8, as the web app, which signs page tokens with the same secret, counts them. */
-export const MIN_SECRET_BYTES = 32;
 const LOOPBACK = ['127.0.0.1', '::1', 'localhost'] as const;
 
 /** Reads and checks every variable; throws one ConfigError naming each bad one. */
@@ -68,7 +70,7 @@ export function loadConfig(env: Env = process.env): InferenceConfig {
     host,
     port: read.port('INFERENCE_PORT', 8790),
     allowedOrigins: allowedOrigins ?? [],
-    secret: read.secret('INFERENCE_SECRET', MIN_SECRET_BYTES),
+    jwksUrl: read.url('INFERENCE_JWKS_URL', { protocols: ['http:', 'https:'] }) ?? '',
     executionProvider: read.oneOf('INFERENCE_EP', EXECUTION_PROVIDER_CHOICES, 'auto'),
     renderer: read.oneOf('INFERENCE_RENDERER', RENDERER_CHOICES, 'auto'),
     // No trained weights exist, so the classical reference backend is the default.
@@ -79,6 +81,9 @@ export function loadConfig(env: Env = process.env): InferenceConfig {
     targetFps: read.int('INFERENCE_TARGET_FPS', 30, { min: 5, max: 120 }),
     logLevel: readLogLevel(read, 'INFERENCE_LOG_LEVEL'),
   };
+  if (read.string('INFERENCE_JWKS_URL') === undefined) {
+    read.add('INFERENCE_JWKS_URL', "is not set: the web app's JWKS, e.g. http://localhost:3000/.well-known/jwks.json");
+  }
   read.throwIfAny();
   return config;
 }

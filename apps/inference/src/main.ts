@@ -1,3 +1,4 @@
+import { retiredSecretsIn } from '@holocall/service';
 import { ConfigError, type InferenceConfig, loadConfig } from './config';
 import { createLogger, logger as startupLogger } from './log';
 import { startInferenceNode } from './start';
@@ -15,6 +16,12 @@ async function main(): Promise<void> {
     throw error;
   }
   const logger = createLogger({}, config.logLevel);
+  // Ignored rather than refused: an upgraded install may still pass it, and nothing here reads it.
+  for (const name of retiredSecretsIn(process.env)) {
+    logger.warn(`${name} is set but no longer read: page tokens are checked against INFERENCE_JWKS_URL; remove it`, {
+      jwksUrl: config.jwksUrl,
+    });
+  }
   const running = await startInferenceNode(config, logger);
   let stopping = false;
   const stop = async (signal: string) => {

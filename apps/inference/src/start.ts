@@ -1,3 +1,4 @@
+import { openTokenKeys, type TokenKeySet } from '@holocall/service';
 import { InferenceServer } from './api/server';
 import { ReferenceReenact, ReferenceWithPoseOnlyFallback } from './backends/reference';
 import type { InferenceConfig } from './config';
@@ -55,10 +56,19 @@ export async function createReenact(config: InferenceConfig, log: Logger): Promi
 export async function startInferenceNode(
   config: InferenceConfig,
   log: Logger,
-  parts: { stage?: RenderStage; reenact?: ReenactBackend; helloTimeoutMs?: number; warmLiftWorker?: boolean } = {},
+  parts: {
+    stage?: RenderStage;
+    reenact?: ReenactBackend;
+    helloTimeoutMs?: number;
+    warmLiftWorker?: boolean;
+    /** Keys already opened (tests); otherwise config.jwksUrl is opened. */
+    tokenKeys?: TokenKeySet;
+  } = {},
 ): Promise<RunningNode> {
   const stage = parts.stage ?? (await createRenderStage(config, log));
   const reenact = parts.reenact ?? (await createReenact(config, log));
+  // Page tokens are checked against the web app's public keys; the node holds no secret of the server's.
+  const tokenKeys = parts.tokenKeys ?? openTokenKeys(config.jwksUrl, { logger: log.child('token-keys') });
   let server: InferenceServer | null = null;
   const node = new InferenceNode(stage, reenact, config.cacheBytes, log, (hash) => server?.avatarEvicted(hash));
   server = new InferenceServer(
@@ -67,14 +77,20 @@ export async function startInferenceNode(
       host: config.host,
       port: config.port,
       allowedOrigins: config.allowedOrigins,
-      secret: config.secret,
+      tokenKeys: tokenKeys.getKey,
       targetFps: config.targetFps,
       threads: config.renderThreads,
       helloTimeoutMs: parts.helloTimeoutMs,
     },
     log,
   );
-  const { port } = await server.listen();
+  let port: number;
+  try {
+    ({ port } = await server.listen());
+  } catch (error) {
+    tokenKeys.close();
+    throw error;
+  }
   // Enrollment lifts run in a worker thread: start it now, not when the first peer registers.
   if (parts.warmLiftWorker ?? config.reenact === 'reference') node.warmLifts();
   const running = server;
@@ -83,6 +99,7 @@ export async function startInferenceNode(
     server: running,
     port,
     async close() {
+      tokenKeys.close();
       await running.close();
       await node.close();
     },

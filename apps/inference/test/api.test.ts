@@ -3,10 +3,10 @@ import {
   encodeDriverFrame,
   encodeDriverFrameEnvelope,
   encodeTriplaneEnvelope,
-  mintInferenceToken,
   TRIPLANE_UPLOAD_FLOATS,
   triplaneContentHash,
 } from '@holocall/protocol';
+import { testSigningKey } from '@holocall/protocol/test-support/token-keys';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createLogger } from '../src/log';
 import { CpuRenderStage } from '../src/render/cpu-render-stage';
@@ -15,7 +15,7 @@ import type { SchedulerStats } from '../src/senders/latest-frame-scheduler';
 import type { PreparedTriplane, RenderedFrame, RenderRequest, RenderStage } from '../src/stages/contract';
 import { type RunningNode, startInferenceNode } from '../src/start';
 import type { Triplane } from '../src/triplane/layout';
-import { authed, connect, ORIGIN, SECRET, testConfig, waitFor } from './support/ws-client';
+import { authed, connect, ORIGIN, pageToken, testConfig, waitFor } from './support/ws-client';
 
 const HASH = 'feedface'.repeat(4);
 const log = createLogger({}, 'silent');
@@ -95,11 +95,7 @@ describe('inference node API', () => {
         {
           type: 'hello',
           protocolVersion: 1,
-          token: await mintInferenceToken(
-            SECRET,
-            { origin: ORIGIN, ttlSeconds: 60 },
-            Math.floor(Date.now() / 1000) - 3600,
-          ),
+          token: await pageToken({ issuedAt: Math.floor(Date.now() / 1000) - 3600 }),
         },
         'token_expired',
       ],
@@ -107,7 +103,8 @@ describe('inference node API', () => {
         {
           type: 'hello',
           protocolVersion: 1,
-          token: await mintInferenceToken(`${SECRET}!`, { origin: ORIGIN, ttlSeconds: 60 }),
+          // Another server's key: not in the JWKS.
+          token: await pageToken({ key: await testSigningKey('another-server') }),
         },
         'unauthenticated',
       ],
@@ -115,7 +112,16 @@ describe('inference node API', () => {
         {
           type: 'hello',
           protocolVersion: 1,
-          token: await mintInferenceToken(SECRET, { origin: 'http://other.test', ttlSeconds: 60 }),
+          // A kid the web app never published.
+          token: await pageToken({ kid: 'no-such-key' }),
+        },
+        'unauthenticated',
+      ],
+      [
+        {
+          type: 'hello',
+          protocolVersion: 1,
+          token: await pageToken({ origin: 'http://other.test' }),
         },
         'origin_refused',
       ],

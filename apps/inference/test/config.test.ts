@@ -3,7 +3,7 @@ import { ConfigError, loadConfig } from '../src/config';
 
 const base = {
   INFERENCE_ALLOWED_ORIGINS: 'http://localhost:3000,https://holocall.example',
-  INFERENCE_SECRET: 's'.repeat(32),
+  INFERENCE_JWKS_URL: 'http://localhost:3000/.well-known/jwks.json',
 };
 
 describe('configuration', () => {
@@ -15,11 +15,18 @@ describe('configuration', () => {
     expect(c.reenact).toBe('reference');
     expect(loadConfig({ ...base, INFERENCE_REENACT: 'identity' }).reenact).toBe('identity');
     expect(c.cacheBytes).toBe(512 * 1024 * 1024);
+    expect(c.jwksUrl).toBe(base.INFERENCE_JWKS_URL);
+  });
+
+  it('holds no secret of the server: a leftover INFERENCE_SECRET is not read (main.ts logs that it is ignored)', () => {
+    const c = loadConfig({ ...base, INFERENCE_SECRET: 's'.repeat(40) });
+    expect(JSON.stringify(c)).not.toContain('s'.repeat(40));
   });
 
   it('stops on a bad value, naming the variable', () => {
     const bad: [Record<string, string>, string][] = [
-      [{ ...base, INFERENCE_SECRET: 'short' }, 'INFERENCE_SECRET'],
+      [{ ...base, INFERENCE_JWKS_URL: 'ftp://x.test/jwks.json' }, 'INFERENCE_JWKS_URL'],
+      [{ INFERENCE_ALLOWED_ORIGINS: base.INFERENCE_ALLOWED_ORIGINS }, 'INFERENCE_JWKS_URL'],
       [{ ...base, INFERENCE_ALLOWED_ORIGINS: '' }, 'INFERENCE_ALLOWED_ORIGINS'],
       [{ ...base, INFERENCE_ALLOWED_ORIGINS: 'http://x.test/path' }, 'INFERENCE_ALLOWED_ORIGINS'],
       [{ ...base, INFERENCE_HOST: '0.0.0.0' }, 'INFERENCE_HOST'],

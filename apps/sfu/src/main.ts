@@ -1,3 +1,4 @@
+import { retiredSecretsIn } from '@holocall/service';
 import { ConfigError, readSfuConfigFromEnv, type SfuConfig } from './config/sfu-config';
 import { createSfuLogger } from './logging/logger';
 import { startSfu } from './start-sfu';
@@ -15,6 +16,12 @@ async function main(): Promise<void> {
     throw error;
   }
   const logger = createSfuLogger(config.logLevel);
+  // Ignored rather than refused: an upgraded host may still export it, and it can sign nothing here.
+  for (const name of retiredSecretsIn(process.env)) {
+    logger.warn(`${name} is set but no longer read: room tokens are checked against SFU_JWKS_URL; remove it`, {
+      jwksUrl: config.jwksUrl,
+    });
+  }
   const sfu = await startSfu(config);
   const stop = (signal: string) => {
     logger.info('stopping', { signal });

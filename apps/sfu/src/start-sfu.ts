@@ -1,5 +1,6 @@
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { openTokenKeys } from '@holocall/service';
 import { resolveSfuConfig, type SfuConfig, type SfuOptions } from './config/sfu-config';
 import { createHttpHandler } from './http/http-handler';
 import { createSfuLogger } from './logging/logger';
@@ -53,7 +54,9 @@ export async function startSfu(options: SfuOptions): Promise<SfuHandle> {
       logger,
     }),
   );
-  const io = attachSignaling(httpServer, { config, registry, logger, counters });
+  // Room tokens are checked against the web app's public keys; the SFU holds no signing key.
+  const tokenKeys = openTokenKeys(config.jwksUrl, { logger: logger.child('token-keys') });
+  const io = attachSignaling(httpServer, { config, tokenKeys: tokenKeys.getKey, registry, logger, counters });
   try {
     await new Promise<void>((resolve, reject) => {
       httpServer.once('error', reject);
@@ -63,6 +66,7 @@ export async function startSfu(options: SfuOptions): Promise<SfuHandle> {
       });
     });
   } catch (error) {
+    tokenKeys.close();
     pool.close();
     throw error;
   }
@@ -86,6 +90,7 @@ export async function startSfu(options: SfuOptions): Promise<SfuHandle> {
     roomWorkerPid: (roomId) => registry.get(roomId)?.worker.pid,
     close: () => {
       closing ??= (async () => {
+        tokenKeys.close();
         registry.closeAll();
         await new Promise<void>((resolve) => io.close(() => resolve()));
         pool.close();

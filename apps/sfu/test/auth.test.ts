@@ -1,4 +1,5 @@
 import { ErrorCode, HolocallError } from '@holocall/protocol';
+import { testSigningKey } from '@holocall/protocol/test-support/token-keys';
 import { SignJWT } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { SfuHandle } from '../src/start-sfu';
@@ -6,7 +7,17 @@ import { ROOM_TOKEN_AUDIENCE, ROOM_TOKEN_ISSUER } from '../src/tokens/room-token
 import { SfuTestPeer } from './support/client/sfu-test-peer';
 import { SignalingClient } from './support/client/signaling-client';
 import { WeriftSendTransport } from './support/client/werift-send-transport';
-import { ALL_GRANTS, joinedPeer, startTestSfu, TEST_SECRET, tokenFor } from './support/sfu-fixture';
+import { ALL_GRANTS, fixtureKeys, joinedPeer, startTestSfu, tokenFor } from './support/sfu-fixture';
+
+async function refusal(promise: Promise<unknown>): Promise<HolocallError> {
+  try {
+    await promise;
+  } catch (error) {
+    if (error instanceof HolocallError) return error;
+    throw error;
+  }
+  throw new Error('expected the request to be refused');
+}
 
 async function codeOf(promise: Promise<unknown>): Promise<string> {
   try {
@@ -37,14 +48,33 @@ describe('room tokens and grants at the SFU', () => {
 
   it('refuses an expired token', async () => {
     const token = await tokenFor('auth-room', 'u1', { ttlSeconds: 60, issuedAt: Math.floor(Date.now() / 1000) - 3600 });
-    expect(await codeOf(client.request('join', { roomId: 'auth-room', token }))).toBe(ErrorCode.TokenExpired);
+    expect(await refusal(client.request('join', { roomId: 'auth-room', token }))).toMatchObject({
+      code: ErrorCode.TokenExpired,
+      details: { reason: 'token_expired' },
+    });
   });
 
-  it('refuses forged tokens: another secret, a tampered payload, alg none, garbage', async () => {
-    const otherSecret = await tokenFor('auth-room', 'u1', { secret: 'another-secret-that-is-long-enough-1234567' });
-    expect(await codeOf(client.request('join', { roomId: 'auth-room', token: otherSecret }))).toBe(
-      ErrorCode.Unauthenticated,
-    );
+  it('refuses forged tokens: another server, a tampered payload, alg none, HS256, garbage', async () => {
+    const otherServer = await tokenFor('auth-room', 'u1', { key: await testSigningKey('another-server') });
+    expect(await refusal(client.request('join', { roomId: 'auth-room', token: otherServer }))).toMatchObject({
+      code: ErrorCode.Unauthenticated,
+      details: { reason: 'token_unknown_key' },
+    });
+    // HS256 with the published public key as its secret (algorithm confusion).
+    const { key } = await fixtureKeys();
+    const now = Math.floor(Date.now() / 1000);
+    const hs256 = await new SignJWT({ room: 'auth-room', avatar: 'a', grants: ALL_GRANTS })
+      .setProtectedHeader({ alg: 'HS256', kid: key.kid })
+      .setSubject('u1')
+      .setIssuer(ROOM_TOKEN_ISSUER)
+      .setAudience(ROOM_TOKEN_AUDIENCE)
+      .setIssuedAt(now)
+      .setExpirationTime(now + 60)
+      .sign(new TextEncoder().encode(JSON.stringify(key.publicJwk)));
+    expect(await refusal(client.request('join', { roomId: 'auth-room', token: hs256 }))).toMatchObject({
+      code: ErrorCode.Unauthenticated,
+      details: { reason: 'token_wrong_algorithm' },
+    });
 
     const [header, , signature] = (await tokenFor('auth-room', 'u1')).split('.');
     const forgedPayload = Buffer.from(
@@ -73,14 +103,15 @@ describe('room tokens and grants at the SFU', () => {
 
   it('refuses a well-signed token whose claims do not match the schema', async () => {
     const now = Math.floor(Date.now() / 1000);
+    const { key } = await fixtureKeys();
     const token = await new SignJWT({ room: 'auth-room', avatar: 'a', grants: { subscribe: 'yes' } })
-      .setProtectedHeader({ alg: 'HS256' })
+      .setProtectedHeader({ alg: 'ES256', kid: key.kid })
       .setSubject('u1')
       .setIssuer(ROOM_TOKEN_ISSUER)
       .setAudience(ROOM_TOKEN_AUDIENCE)
       .setIssuedAt(now)
       .setExpirationTime(now + 60)
-      .sign(new TextEncoder().encode(TEST_SECRET));
+      .sign(key.privateKey);
     expect(await codeOf(client.request('join', { roomId: 'auth-room', token }))).toBe(ErrorCode.Unauthenticated);
   });
 

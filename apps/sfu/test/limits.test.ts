@@ -22,7 +22,6 @@ import {
 import { decodeJwt } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { SfuHandle } from '../src/start-sfu';
-import { signRoomToken } from '../src/tokens/room-tokens';
 import { SfuTestPeer } from './support/client/sfu-test-peer';
 import { SignalingClient } from './support/client/signaling-client';
 import { WeriftSendTransport } from './support/client/werift-send-transport';
@@ -34,7 +33,7 @@ import {
   setCapabilitiesOfBytes,
   signRawRoomToken,
 } from './support/limit-probes';
-import { ALL_GRANTS, eventually, joinedPeer, startTestSfu, TEST_SECRET, tokenFor } from './support/sfu-fixture';
+import { eventually, joinedPeer, startTestSfu, tokenFor } from './support/sfu-fixture';
 
 /**
  * Each limit of signaling-limits.ts that the SFU process enforces, crossed against a real SFU:
@@ -246,16 +245,15 @@ describe('signaling limits and malformed messages', () => {
   it('joins with tokens of the default and the longest lifetime; refuses one that lives a second longer', async () => {
     const client = await SignalingClient.connect(sfu.url);
     try {
-      const claims = { roomId: 'ttl-room', userId: 'ttl', avatarId: 'avatar-ttl', grants: ALL_GRANTS };
-      const byDefault = await signRoomToken(claims, TEST_SECRET);
+      const byDefault = await tokenFor('ttl-room', 'ttl', { ttlSeconds: ROOM_TOKEN_DEFAULT_TTL_SECONDS });
       const { exp, iat } = decodeJwt(byDefault);
       expect((exp ?? 0) - (iat ?? 0)).toBe(ROOM_TOKEN_DEFAULT_TTL_SECONDS);
       expect((await client.request('join', { roomId: 'ttl-room', token: byDefault })).roomId).toBe('ttl-room');
       await client.request('leave', {});
-      const longest = await signRoomToken(claims, TEST_SECRET, ROOM_TOKEN_MAX_TTL_SECONDS);
+      const longest = await tokenFor('ttl-room', 'ttl', { ttlSeconds: ROOM_TOKEN_MAX_TTL_SECONDS });
       expect((await client.request('join', { roomId: 'ttl-room', token: longest })).roomId).toBe('ttl-room');
       await client.request('leave', {});
-      // signRoomToken will not make this one (roomTokens.test.ts); a signer that ignores the cap is refused at join.
+      // The web app's signer will not make this one (apps/web/test); a signer that ignores the cap is refused at join.
       const tooLong = await signRawRoomToken({ sub: 'ttl', room: 'ttl-room' }, ROOM_TOKEN_MAX_TTL_SECONDS + 1);
       expect((await refusal(client.request('join', { roomId: 'ttl-room', token: tooLong }))).code).toBe(
         ErrorCode.Unauthenticated,

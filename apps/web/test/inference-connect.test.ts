@@ -1,4 +1,4 @@
-import { InferenceWelcome, mintInferenceToken } from '@holocall/protocol';
+import { InferenceWelcome } from '@holocall/protocol';
 import { RetryPolicy } from '@holocall/service/retry';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import { WebSocket as NodeWebSocket } from 'ws';
@@ -6,7 +6,7 @@ import { createLogger } from '../../inference/src/log';
 import { CpuRenderStage } from '../../inference/src/render/cpu-render-stage';
 import { RenderPool } from '../../inference/src/render/render-pool';
 import { type RunningNode, startInferenceNode } from '../../inference/src/start';
-import { ORIGIN, SECRET, testConfig } from '../../inference/test/support/ws-client';
+import { ORIGIN, pageToken, testConfig } from '../../inference/test/support/ws-client';
 import { connectInferenceNode, openNodeSocket, SYNTHETIC_AVATAR_HASH } from '../src/client/inference/connect';
 import type { EnrollmentSource, InferenceStatus, PeerSourceDetail } from '../src/client/inference/inference-types';
 import { TOKEN_REFRESH_POLICY } from '../src/client/retry-policies';
@@ -270,10 +270,10 @@ describe('against a real inference node started in-process', () => {
 
   it('a token that expired is refused, and the page comes back with a fresh one', async () => {
     const hourAgo = Math.floor(Date.now() / 1000) - 3600;
-    const expired = await mintInferenceToken(SECRET, { origin: ORIGIN, ttlSeconds: 60 }, hourAgo);
+    const expired = await pageToken({ issuedAt: hourAgo });
     const refresh = vi.fn(async () => ({
       url: `ws://127.0.0.1:${running.port}/ws`,
-      token: await mintInferenceToken(SECRET, { origin: ORIGIN, ttlSeconds: 60 }),
+      token: await pageToken(),
       expiresAt: new Date(Date.now() + 60_000).toISOString(),
     }));
     const statuses: InferenceStatus[] = [];

@@ -1,4 +1,6 @@
+import { testSigningKey } from '@holocall/protocol/test-support/token-keys';
 import { verifyRoomToken } from '@holocall/sfu/tokens';
+import { createLocalJWKSet } from 'jose';
 import { describe, expect, it } from 'vitest';
 import { POST as join } from '../src/app/api/rooms/[slug]/join/route';
 import { POST as leave } from '../src/app/api/rooms/[slug]/leave/route';
@@ -7,7 +9,7 @@ import { GET as getRoom } from '../src/app/api/rooms/[slug]/route';
 import { POST as createRoom } from '../src/app/api/rooms/route';
 import { POST as signInRoute } from '../src/app/api/session/route';
 import { PRESENCE_WINDOW_SECONDS } from '../src/server/rooms/presence';
-import { call, SECRETS, signIn, useTestApp } from './support/app';
+import { call, publishedKeys, signIn, useTestApp } from './support/app';
 import { giveAvatar } from './support/avatars';
 
 describe('rooms: create, join by link, leave, room tokens', () => {
@@ -51,7 +53,7 @@ describe('rooms: create, join by link, leave, room tokens', () => {
     expect(res.body.inference.url).toBe('ws://127.0.0.1:3002/ws');
     expect(res.body.room.isOwner).toBe(false);
     const dbRoom = await app.db.prisma.room.findUniqueOrThrow({ where: { slug: room.slug } });
-    const { claims } = await verifyRoomToken(res.body.roomToken, SECRETS.ROOM_TOKEN_SECRET, dbRoom.id);
+    const { claims } = await verifyRoomToken(res.body.roomToken, await publishedKeys(app.config), dbRoom.id);
     expect(claims).toMatchObject({
       roomId: dbRoom.id,
       userId: guest.userId,
@@ -59,8 +61,11 @@ describe('rooms: create, join by link, leave, room tokens', () => {
       displayName: 'Guest',
       grants: { publishAudio: true, publishDriverFrames: true, subscribe: true },
     });
-    await expect(verifyRoomToken(res.body.roomToken, 'x'.repeat(40), dbRoom.id)).rejects.toMatchObject({
+    // Another server's keys do not verify it.
+    const other = createLocalJWKSet({ keys: [(await testSigningKey()).publicJwk] });
+    await expect(verifyRoomToken(res.body.roomToken, other, dbRoom.id)).rejects.toMatchObject({
       code: 'unauthenticated',
+      details: { reason: 'token_unknown_key' },
     });
   });
 
@@ -176,7 +181,7 @@ describe('rooms: what you may not do', () => {
 });
 
 describe('inference tokens', () => {
-  useTestApp();
+  const app = useTestApp();
 
   it('are minted for the origin of the page that asked, which the node checks against the socket', async () => {
     const { verifyInferenceToken } = await import('@holocall/protocol');
@@ -188,11 +193,10 @@ describe('inference tokens', () => {
     });
     expect(res.status).toBe(200);
     expect(res.body.url).toBe('ws://127.0.0.1:3002/ws');
-    const claims = await verifyInferenceToken(res.body.token, SECRETS.INFERENCE_SECRET, 'http://127.0.0.1:3000');
+    const keys = await publishedKeys(app.config);
+    const claims = await verifyInferenceToken(res.body.token, keys, 'http://127.0.0.1:3000');
     expect(claims.sub).toBe(user.userId);
-    await expect(
-      verifyInferenceToken(res.body.token, SECRETS.INFERENCE_SECRET, 'http://localhost:3000'),
-    ).rejects.toMatchObject({
+    await expect(verifyInferenceToken(res.body.token, keys, 'http://localhost:3000')).rejects.toMatchObject({
       code: 'origin_refused',
     });
     expect((await call(GET, 'GET', '/api/inference-token')).status).toBe(401);

@@ -15,4 +15,5 @@ export * from './quantize';
 export * from './rendered-frame';
 export * from './signaling';
 export * from './signaling-limits';
+export * from './signed-tokens';
 export * from './validate';

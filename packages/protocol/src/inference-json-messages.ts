@@ -23,8 +23,8 @@ import { Id } from './signaling';
  *
  * Authentication: the connection's Origin must be one of the node's allowed origins (checked
  * at the HTTP upgrade), and the first message must be `hello` with a token the web app minted
- * for this page (mintInferenceToken below: HMAC-SHA256 with the INFERENCE_SECRET that the web
- * app and the node share, an expiry, and the origin it was minted for). Nothing else is
+ * for this page (inference-token.ts: an ES256 JWT the node checks against the web app's JWKS,
+ * with an expiry and the origin it was minted for). Nothing else is
  * accepted before it; a connection without a valid hello within INFERENCE_HELLO_TIMEOUT_MS
  * is closed.
  */

@@ -86,6 +86,9 @@ export const ROOM_TOKEN_MAX_TTL_SECONDS = 60 * 60;
 /** The lifetime the web app should normally use: enough to join and to rejoin after a worker restart. */
 export const ROOM_TOKEN_DEFAULT_TTL_SECONDS = 10 * 60;
 
+/** Clock skew between the web app and the SFU that a room token's expiry check forgives. */
+export const ROOM_TOKEN_CLOCK_SKEW_SECONDS = 5;
+
 /** Characters in a room token (a compact JWS); anything longer is refused before it is parsed. */
 export const MAX_ROOM_TOKEN_LENGTH = 4096;
 

@@ -237,12 +237,29 @@ export const RoomTokenPayload = z
     iat: z.number().int(),
     exp: z.number().int(),
   })
-  // signRoomToken caps the lifetime; checking it here too makes the SFU refuse a token that outlives the cap.
+  // The web app's signer caps the lifetime; checking it here too makes the SFU refuse a token that outlives the cap.
   .refine((payload) => payload.exp - payload.iat <= ROOM_TOKEN_MAX_TTL_SECONDS, {
     message: `a room token lives at most ${ROOM_TOKEN_MAX_TTL_SECONDS} s: exp - iat must be <=${ROOM_TOKEN_MAX_TTL_SECONDS}`,
     path: ['exp'],
   });
 export type RoomTokenPayload = z.infer<typeof RoomTokenPayload>;
+
+/** The audience of a room token (its issuer is signed-tokens.ts' TOKEN_ISSUER). */
+export const ROOM_TOKEN_AUDIENCE = 'holocall-sfu';
+
+/** The claims of RoomTokenPayload a signer puts in the body (beside `iss`, `aud`, `iat`, `exp`). */
+export function roomTokenBody(claims: RoomTokenClaims): Record<string, unknown> {
+  const valid = RoomTokenClaims.parse(claims);
+  const body: Record<string, unknown> = {
+    sub: valid.userId,
+    room: valid.roomId,
+    avatar: valid.avatarId,
+    grants: valid.grants,
+  };
+  if (valid.displayName !== undefined) body.name = valid.displayName;
+  if (valid.maxPeers !== undefined) body.max = valid.maxPeers;
+  return body;
+}
 
 /**
  * Who a peer is, as stamped by the SFU from that peer's room token. Receivers learn which

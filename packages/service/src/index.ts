@@ -15,3 +15,14 @@ export {
   type LogLevel,
   type LogSink,
 } from './logger';
+export {
+  JWKS_CACHE_MAX_AGE_MS,
+  JWKS_COOLDOWN_MS,
+  JWKS_STARTUP_RETRY,
+  JWKS_TIMEOUT_MS,
+  openTokenKeys,
+  RETIRED_SECRETS,
+  retiredSecretsIn,
+  type TokenKeySet,
+  type TokenKeySetOptions,
+} from './token-keys';

@@ -39,18 +39,20 @@ describe.skipIf(process.platform === 'win32')('loadSecrets', () => {
   });
 
   it('adds a missing secret by writing a temp file and renaming it over the old one (never in place)', () => {
-    fs.writeFileSync(file, JSON.stringify({ SESSION_SECRET: 'kept' }), { mode: 0o600 });
+    // A file from before, with a retired secret and no session secret.
+    fs.writeFileSync(file, JSON.stringify({ ROOM_TOKEN_SECRET: 'kept' }), { mode: 0o600 });
     const rename = vi.spyOn(fs, 'renameSync').mockImplementationOnce(() => {
       throw Object.assign(new Error('disk full'), { code: 'ENOSPC' });
     });
     // A write that fails leaves the old file whole and no temp file behind.
     expect(() => loadSecrets(dir, { log: () => {} })).toThrow('disk full');
-    expect(JSON.parse(fs.readFileSync(file, 'utf8'))).toEqual({ SESSION_SECRET: 'kept' });
+    expect(JSON.parse(fs.readFileSync(file, 'utf8'))).toEqual({ ROOM_TOKEN_SECRET: 'kept' });
     expect(leftovers()).toEqual([]);
     // The next start succeeds, through a rename onto secrets.json.
     const secrets = loadSecrets(dir, { log: () => {} });
     expect(rename).toHaveBeenLastCalledWith(expect.stringMatching(/secrets\.json\..+\.tmp$/), file);
-    expect(secrets.SESSION_SECRET).toBe('kept');
+    expect(secrets.ROOM_TOKEN_SECRET).toBe('kept');
+    expect(secrets.SESSION_SECRET).toMatch(/^[\w-]{43}$/);
     expect(modeOf(file)).toBe(0o600);
     expect(leftovers()).toEqual([]);
   });

@@ -1,4 +1,5 @@
 import type { InferenceClientMessage, InferenceNodeMessage, OutputFormat, ViewSpec } from '@holocall/protocol';
+import type { JWTVerifyGetKey } from 'jose';
 import type { Logger } from '../log';
 import type { InferenceNode } from '../node';
 import type { AdaptiveQuality, QualityLevel } from '../render/quality';
@@ -45,7 +46,8 @@ export interface OutputSettings {
 
 /** How the first message is checked. */
 export interface ConnectionAuth {
-  secret: string;
+  /** The web app's public keys (its JWKS): page tokens are checked against them. */
+  tokenKeys: JWTVerifyGetKey;
   origin: string;
   helloTimeoutMs: number;
   /** Render threads, announced in the welcome. */

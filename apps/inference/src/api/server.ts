@@ -1,6 +1,7 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { INFERENCE_HELLO_TIMEOUT_MS, MAX_INFERENCE_BINARY_BYTES } from '@holocall/protocol';
+import type { JWTVerifyGetKey } from 'jose';
 import { type WebSocket, WebSocketServer } from 'ws';
 import type { Logger } from '../log';
 import type { InferenceNode } from '../node';
@@ -12,7 +13,8 @@ export interface ServerOptions {
   host: string;
   port: number;
   allowedOrigins: readonly string[];
-  secret: string;
+  /** The web app's public keys (its JWKS), which page tokens are checked against. */
+  tokenKeys: JWTVerifyGetKey;
   targetFps: number;
   threads: number;
   helloTimeoutMs?: number;
@@ -111,7 +113,7 @@ export class InferenceServer {
       ws,
       this.node,
       {
-        secret: this.opts.secret,
+        tokenKeys: this.opts.tokenKeys,
         origin,
         helloTimeoutMs: this.opts.helloTimeoutMs ?? INFERENCE_HELLO_TIMEOUT_MS,
         threads: this.opts.threads,

@@ -14,7 +14,6 @@ import {
   encodeEnrollmentEnvelope,
   InferenceNodeMessage,
   MAX_INFERENCE_JSON_BYTES,
-  mintInferenceToken,
 } from '@holocall/protocol';
 import {
   ACCEPTED,
@@ -33,6 +32,8 @@ import {
   type Verdict,
   validInferenceMessages,
 } from '@holocall/protocol/test-support/fuzz';
+import { signTestInferenceToken, testSigningKey } from '@holocall/protocol/test-support/token-keys';
+import { createLocalJWKSet } from 'jose';
 import { PNG } from 'pngjs';
 import { Connection, type Socket } from '../../src/api/connection';
 import { createLogger } from '../../src/log';
@@ -43,7 +44,6 @@ import { createReenact } from '../../src/start';
 import { testConfig } from './ws-client';
 
 const ORIGIN = 'http://app.test:3000';
-const SECRET = 'fuzz-secret-fuzz-secret-fuzz-secret-0123';
 
 /** Codes a connection may answer a hostile message with (`internal` is a crash). */
 export const CONNECTION_REFUSAL_CODES: readonly ErrorCode[] = [
@@ -131,6 +131,9 @@ async function fuzzEnrollment(): Promise<FuzzEnrollment> {
   return { image, landmarks, hash };
 }
 
+/** The fuzzed connection checks page tokens against this key, held in memory (no HTTP). */
+const WEB_KEY = await testSigningKey('fuzz');
+
 function validEnvelope(random: Random, enrollment: FuzzEnrollment): Uint8Array {
   if (random() < 0.6) {
     const frame = encodeDriverFrame({
@@ -213,11 +216,11 @@ export async function startConnectionFuzz(): Promise<ConnectionFuzz> {
   const connection = new Connection(
     socket,
     node,
-    { secret: SECRET, origin: ORIGIN, helloTimeoutMs: 60_000, threads: 0 },
+    { tokenKeys: createLocalJWKSet({ keys: [WEB_KEY.publicJwk] }), origin: ORIGIN, helloTimeoutMs: 60_000, threads: 0 },
     log,
     30,
   );
-  const token = await mintInferenceToken(SECRET, { origin: ORIGIN, ttlSeconds: 3600 });
+  const token = await signTestInferenceToken(WEB_KEY, { origin: ORIGIN }, { ttlSeconds: 3600 });
   const enrollment = await fuzzEnrollment();
   // The examples' avatars, plus registrations and a preview of the enrollment the envelopes carry.
   const corpus = [

@@ -1,10 +1,29 @@
-import { mintInferenceToken } from '@holocall/protocol';
+import {
+  JwksTestServer,
+  signTestInferenceToken,
+  type TestSigningKey,
+  testSigningKey,
+} from '@holocall/protocol/test-support/token-keys';
 import WebSocket from 'ws';
 import type { InferenceConfig } from '../../src/config';
 
 /** A real WebSocket client for a started node, as the receiver's browser would use it. */
 export const ORIGIN = 'http://app.test:3000';
-export const SECRET = 'test-secret-test-secret-test-secret-0123';
+
+/**
+ * The web app's part: one ES256 key pair (its "signing key") whose public half a JWKS server on
+ * loopback publishes over real HTTP; testConfig() points the node at it (INFERENCE_JWKS_URL).
+ */
+export const WEB_KEY: TestSigningKey = await testSigningKey('inference-test');
+export const WEB_JWKS: JwksTestServer = await JwksTestServer.start([WEB_KEY], { unref: true });
+
+/** A page token as the web app signs one: for `origin` (default ORIGIN), 60 s unless told. */
+export function pageToken(
+  options: { origin?: string; key?: TestSigningKey; ttlSeconds?: number; issuedAt?: number; kid?: string } = {},
+): Promise<string> {
+  const { origin = ORIGIN, key = WEB_KEY, ttlSeconds = 60, ...rest } = options;
+  return signTestInferenceToken(key, { origin }, { ttlSeconds, ...rest });
+}
 
 export type Message = Record<string, unknown>;
 
@@ -23,7 +42,7 @@ export function testConfig(overrides: Partial<InferenceConfig> = {}): InferenceC
     host: '127.0.0.1',
     port: 0,
     allowedOrigins: [ORIGIN],
-    secret: SECRET,
+    jwksUrl: WEB_JWKS.url,
     executionProvider: 'cpu',
     renderer: 'cpu',
     reenact: 'identity',
@@ -97,7 +116,7 @@ export async function authed(port: number): Promise<Client & { welcome: Message 
   c.sendJson({
     type: 'hello',
     protocolVersion: 1,
-    token: await mintInferenceToken(SECRET, { origin: ORIGIN, ttlSeconds: 60 }),
+    token: await pageToken(),
   });
   const welcome = await c.next((m) => m.type === 'welcome');
   return Object.assign(c, { welcome });

@@ -2,7 +2,6 @@ import { isIP } from 'node:net';
 import { availableParallelism } from 'node:os';
 import { MAX_PEERS_PER_ROOM } from '@holocall/protocol';
 import { ConfigIssues, type Env, EnvReader, LOG_LEVELS, type LogLevel } from '@holocall/service';
-import { MIN_ROOM_TOKEN_SECRET_BYTES } from '../tokens/room-tokens';
 
 /** Everything the SFU reads from its environment, read and checked once at start-up. */
 export interface SfuConfig {
@@ -22,8 +21,12 @@ export interface SfuConfig {
   rtcPort: number;
   /** Media workers, one per core by default (SFU_WORKERS). */
   workers: number;
-  /** HS256 secret shared with the web app (ROOM_TOKEN_SECRET, required). */
-  roomTokenSecret: string;
+  /**
+   * The web app's public signing keys, a JWKS URL (SFU_JWKS_URL, required; `npm start` sets
+   * `WEB_ORIGIN/.well-known/jwks.json`). Room tokens are checked against it: the SFU holds no
+   * key that can sign one.
+   */
+  jwksUrl: string;
   /** Browser origins allowed to open a socket (SFU_CORS_ORIGIN, comma-separated; `*` for any). */
   corsOrigins: string[];
   logLevel: LogLevel;
@@ -56,9 +59,9 @@ export { ConfigError } from '@holocall/service';
 
 export const DEFAULT_CORS_ORIGINS = ['http://localhost:3000', 'http://127.0.0.1:3000'];
 
-export type SfuOptions = Partial<SfuConfig> & Pick<SfuConfig, 'roomTokenSecret'>;
+export type SfuOptions = Partial<SfuConfig> & Pick<SfuConfig, 'jwksUrl'>;
 
-export function defaultSfuConfig(): Omit<SfuConfig, 'roomTokenSecret'> {
+export function defaultSfuConfig(): Omit<SfuConfig, 'jwksUrl'> {
   return {
     port: DEFAULT_SFU_PORT,
     httpHost: '127.0.0.1',
@@ -94,7 +97,7 @@ export function readSfuConfigFromEnv(env: Env = process.env): SfuConfig {
     announcedIp: read.string('SFU_ANNOUNCED_IP'),
     rtcPort: read.int('SFU_RTC_PORT'),
     workers: read.int('SFU_WORKERS'),
-    roomTokenSecret: read.string('ROOM_TOKEN_SECRET', ''),
+    jwksUrl: read.string('SFU_JWKS_URL', ''),
     corsOrigins: read.list('SFU_CORS_ORIGIN'),
     logLevel: read.string('SFU_LOG_LEVEL') as LogLevel | undefined,
     workerLogLevel: read.string('SFU_WORKER_LOG_LEVEL') as WorkerLogLevel | undefined,
@@ -118,7 +121,7 @@ function checkSfuConfig(options: SfuOptions, issues: ConfigIssues): SfuConfig {
   const config: SfuConfig = {
     ...defaultSfuConfig(),
     ...withoutUndefined(options),
-    roomTokenSecret: options.roomTokenSecret ?? '',
+    jwksUrl: options.jwksUrl ?? '',
   };
   const check = issues.check.bind(issues);
   const isPort = (n: number) => Number.isInteger(n) && n >= 0 && n <= 65535;
@@ -146,9 +149,9 @@ function checkSfuConfig(options: SfuOptions, issues: ConfigIssues): SfuConfig {
     'must be 1..64',
   );
   check(
-    Buffer.byteLength(config.roomTokenSecret ?? '', 'utf8') >= MIN_ROOM_TOKEN_SECRET_BYTES,
-    'ROOM_TOKEN_SECRET',
-    `is required and must be at least ${MIN_ROOM_TOKEN_SECRET_BYTES} bytes`,
+    isHttpUrl(config.jwksUrl),
+    'SFU_JWKS_URL',
+    "is required: the web app's JWKS, an http(s) URL such as http://localhost:3000/.well-known/jwks.json",
   );
   check(config.corsOrigins.length > 0, 'SFU_CORS_ORIGIN', 'must list at least one origin (or *)');
   check(LOG_LEVELS.includes(config.logLevel), 'SFU_LOG_LEVEL', `must be one of ${LOG_LEVELS.join(', ')}`);
@@ -170,6 +173,15 @@ function checkSfuConfig(options: SfuOptions, issues: ConfigIssues): SfuConfig {
     `must be 1..${MAX_PEERS_PER_ROOM}`,
   );
   return config;
+}
+
+function isHttpUrl(value: string): boolean {
+  try {
+    const url = new URL(value);
+    return url.protocol === 'http:' || url.protocol === 'https:';
+  } catch {
+    return false;
+  }
 }
 
 function withoutUndefined<T extends object>(value: T): Partial<T> {

@@ -1,4 +1,5 @@
 import type { SignalingNotification } from '@holocall/protocol';
+import type { JWTVerifyGetKey } from 'jose';
 import type { SfuConfig } from '../config/sfu-config';
 import type { Logger } from '../logging/logger';
 import type { Peer } from '../peers/peer';
@@ -14,6 +15,8 @@ export interface Session {
 /** What a request handler may use. One per connection. */
 export interface RequestContext {
   readonly config: SfuConfig;
+  /** The web app's public keys (its JWKS), which room tokens are checked against. */
+  readonly tokenKeys: JWTVerifyGetKey;
   readonly registry: RoomRegistry;
   readonly logger: Logger;
   /** The current session; throws `unauthenticated` when the socket has not joined. */

@@ -15,6 +15,7 @@ import {
   SignalingRequest,
   toWireError,
 } from '@holocall/protocol';
+import type { JWTVerifyGetKey } from 'jose';
 import type { Socket } from 'socket.io';
 import type { SfuConfig } from '../config/sfu-config';
 import { type ConnectionQuotas, capReached } from '../limits/connection-quotas';
@@ -33,6 +34,7 @@ import type { RequestContext, Session } from './request-context';
 
 export interface SignalingDeps {
   config: SfuConfig;
+  tokenKeys: JWTVerifyGetKey;
   registry: RoomRegistry;
   logger: Logger;
   counters: SignalingCounters;
@@ -51,6 +53,7 @@ type Ack = (ack: SignalingAck) => void;
  */
 export class SignalingConnection implements RequestContext {
   readonly config: SfuConfig;
+  readonly tokenKeys: JWTVerifyGetKey;
   readonly registry: RoomRegistry;
   readonly logger: Logger;
   private readonly socket: Socket;
@@ -67,6 +70,7 @@ export class SignalingConnection implements RequestContext {
   constructor(socket: Socket, deps: SignalingDeps) {
     this.socket = socket;
     this.config = deps.config;
+    this.tokenKeys = deps.tokenKeys;
     this.registry = deps.registry;
     this.counters = deps.counters;
     this.quotas = deps.quotas;

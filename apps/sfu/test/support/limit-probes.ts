@@ -1,8 +1,8 @@
 import { ErrorCode, HolocallError, jsonByteLength, type RoomGrants, type SignalingRequestOf } from '@holocall/protocol';
-import { SignJWT } from 'jose';
-import { ROOM_TOKEN_AUDIENCE, ROOM_TOKEN_ISSUER } from '../../src/tokens/room-tokens';
+import { signTestToken } from '@holocall/protocol/test-support/token-keys';
+import { ROOM_TOKEN_AUDIENCE } from '../../src/tokens/room-tokens';
 import type { SignalingClient } from './client/signaling-client';
-import { ALL_GRANTS, TEST_SECRET } from './sfu-fixture';
+import { ALL_GRANTS, fixtureKeys } from './sfu-fixture';
 
 /** Test helpers that push a request, a burst or a token just past one of the SFU's limits. */
 
@@ -107,21 +107,17 @@ export async function drainRequestBucket(client: SignalingClient, payload: unkno
 }
 
 /**
- * A room token signed with the test secret whose body is exactly what the test says, for
- * tokens `signRoomToken` refuses to make (too long a lifetime, too large a room).
+ * A room token signed with the fixture's key whose body is exactly what the test says, for
+ * tokens the web app's signer refuses to make (too long a lifetime, too large a room).
  */
-export function signRawRoomToken(
+export async function signRawRoomToken(
   body: { sub: string; room: string; avatar?: string; grants?: RoomGrants; max?: number },
   lifetimeSeconds: number,
 ): Promise<string> {
-  const issuedAt = Math.floor(Date.now() / 1000);
-  const { sub, ...rest } = body;
-  return new SignJWT({ avatar: `avatar-${sub}`, grants: ALL_GRANTS, ...rest })
-    .setProtectedHeader({ alg: 'HS256', typ: 'JWT' })
-    .setSubject(sub)
-    .setIssuer(ROOM_TOKEN_ISSUER)
-    .setAudience(ROOM_TOKEN_AUDIENCE)
-    .setIssuedAt(issuedAt)
-    .setExpirationTime(issuedAt + lifetimeSeconds)
-    .sign(new TextEncoder().encode(TEST_SECRET));
+  const { key } = await fixtureKeys();
+  return signTestToken(
+    key,
+    { avatar: `avatar-${body.sub}`, grants: ALL_GRANTS, ...body },
+    { audience: ROOM_TOKEN_AUDIENCE, ttlSeconds: lifetimeSeconds },
+  );
 }

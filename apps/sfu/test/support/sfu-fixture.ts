@@ -1,10 +1,28 @@
 import type { RoomGrants, RoomTokenClaims } from '@holocall/protocol';
+import {
+  JwksTestServer,
+  signTestRoomToken,
+  type TestSigningKey,
+  testSigningKey,
+} from '@holocall/protocol/test-support/token-keys';
 import type { SfuOptions } from '../../src/config/sfu-config';
 import { type SfuHandle, startSfu } from '../../src/start-sfu';
-import { signRoomToken } from '../../src/tokens/room-tokens';
 import { SfuTestPeer } from './client/sfu-test-peer';
 
-export const TEST_SECRET = 'test-room-token-secret-0123456789abcdef';
+/**
+ * The web app's part in these tests: one ES256 key pair per test file (the "web app's" key)
+ * whose public half a JWKS server on loopback publishes over real HTTP; every test SFU is
+ * pointed at it (SFU_JWKS_URL).
+ */
+let testKeys: Promise<{ key: TestSigningKey; jwks: JwksTestServer }> | undefined;
+
+export function fixtureKeys(): Promise<{ key: TestSigningKey; jwks: JwksTestServer }> {
+  testKeys ??= (async () => {
+    const key = await testSigningKey('sfu-fixture');
+    return { key, jwks: await JwksTestServer.start([key], { unref: true }) };
+  })();
+  return testKeys;
+}
 
 export const ALL_GRANTS: RoomGrants = {
   publishAudio: true,
@@ -17,9 +35,9 @@ export const ALL_GRANTS: RoomGrants = {
  * An SFU in this process for one test file: one worker, random HTTP port, free WebRTC ports,
  * quiet logs, short empty-room grace.
  */
-export function startTestSfu(options: Partial<SfuOptions> = {}): Promise<SfuHandle> {
+export async function startTestSfu(options: Partial<SfuOptions> = {}): Promise<SfuHandle> {
   return startSfu({
-    roomTokenSecret: TEST_SECRET,
+    jwksUrl: (await fixtureKeys()).jwks.url,
     port: 0,
     rtcPort: 0,
     workers: 1,
@@ -29,14 +47,15 @@ export function startTestSfu(options: Partial<SfuOptions> = {}): Promise<SfuHand
   });
 }
 
-export function tokenFor(
+export async function tokenFor(
   roomId: string,
   userId: string,
   options: {
     grants?: Partial<RoomGrants>;
     ttlSeconds?: number;
     issuedAt?: number;
-    secret?: string;
+    /** Another signing key than the fixture's (a token from another server). */
+    key?: TestSigningKey;
     maxPeers?: number;
   } = {},
 ): Promise<string> {
@@ -48,12 +67,11 @@ export function tokenFor(
     grants: { ...ALL_GRANTS, ...options.grants },
     ...(options.maxPeers === undefined ? {} : { maxPeers: options.maxPeers }),
   };
-  return signRoomToken(
-    claims,
-    options.secret ?? TEST_SECRET,
-    options.ttlSeconds ?? 600,
-    options.issuedAt === undefined ? {} : { issuedAt: options.issuedAt },
-  );
+  const key = options.key ?? (await fixtureKeys()).key;
+  return signTestRoomToken(key, claims, {
+    ttlSeconds: options.ttlSeconds ?? 600,
+    ...(options.issuedAt === undefined ? {} : { issuedAt: options.issuedAt }),
+  });
 }
 
 /** Connects and joins one peer. */

@@ -16,9 +16,8 @@ export { ConfigError } from '@holocall/service';
  * `loadConfig()` when the server starts).
  */
 export interface WebConfig {
+  /** The one secret the web app is given; token signing keys are its own, in `dataDir` (tokens/signing-keys.ts). */
   sessionSecret: string;
-  roomTokenSecret: string;
-  inferenceSecret: string;
   dataDir: string;
   database: DatabaseConfig;
   /** Where browsers reach the SFU's socket.io; when unset, the page's host on `sfuPort`. */
@@ -37,7 +36,7 @@ export interface WebConfig {
   logLevel: LogLevel;
 }
 
-/** HS256 keys shorter than the hash are weak; jose accepts them, we do not. */
+/** A session key shorter than its HMAC's hash is weak. */
 export const MIN_SECRET_BYTES = 32;
 
 /** Reads and checks every variable; throws one ConfigError naming each bad one. */
@@ -47,8 +46,6 @@ export function readConfig(env: Env = process.env): WebConfig {
   const webOrigin = read.url('WEB_ORIGIN', { protocols: ['http:', 'https:'], originOnly: true }) ?? null;
   const config: WebConfig = {
     sessionSecret: read.secret('SESSION_SECRET', MIN_SECRET_BYTES),
-    roomTokenSecret: read.secret('ROOM_TOKEN_SECRET', MIN_SECRET_BYTES),
-    inferenceSecret: read.secret('INFERENCE_SECRET', MIN_SECRET_BYTES),
     dataDir,
     database: readDatabaseConfig(read, dataDir),
     sfuPublicUrl: read.url('SFU_PUBLIC_URL', { protocols: ['http:', 'https:'] }) ?? null,

@@ -1,8 +1,10 @@
 import { closeOnSignals, EXIT_DATA_DIR_IN_USE } from '@holocall/db';
 import { HolocallError } from '@holocall/protocol';
+import { retiredSecretsIn } from '@holocall/service';
 import { ConfigError, isBuildPhase, loadConfig } from './config';
 import { database } from './db';
 import { logger } from './logger';
+import { signingKeys } from './tokens/signing-keys';
 
 /**
  * Server start-up (imported by instrumentation.ts in the Node runtime): a missing or bad
@@ -20,6 +22,13 @@ async function startup(): Promise<void> {
     }
     throw error;
   }
+  // Ignored rather than refused: an upgraded install may still pass it, and nothing here reads it.
+  for (const name of retiredSecretsIn(process.env)) {
+    logger.warn(`${name} is set but no longer read: tokens are signed with the web app's own keys; remove it`);
+  }
+  // Made (or rotated) now, so the JWKS the SFU fetches at its start-up already has a key.
+  const keys = await signingKeys(loadConfig().dataDir);
+  logger.info('token signing keys', { kids: (await keys.publicJwks()).keys.map((key) => key.kid) });
   const db = await database().catch((error: unknown) => {
     if (error instanceof HolocallError && error.details?.reason === 'data_dir_in_use') {
       logger.error(error.message, error.details);

@@ -2,10 +2,12 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { type Database, openDatabase } from '@holocall/db';
+import { createLocalJWKSet } from 'jose';
 import { afterAll, beforeAll } from 'vitest';
 import { readConfig, setConfigForTests, type WebConfig } from '../../src/server/config';
 import { setDatabaseForTests } from '../../src/server/db';
 import { PEER_ADDRESS_HEADER } from '../../src/server/http/client-address';
+import { signingKeys } from '../../src/server/tokens/signing-keys';
 
 /**
  * Route handlers run in-process against a fresh in-memory PGlite and a temp data dir: the
@@ -14,9 +16,16 @@ import { PEER_ADDRESS_HEADER } from '../../src/server/http/client-address';
 export const ORIGIN = 'http://localhost:3000';
 export const SECRETS = {
   SESSION_SECRET: 'test-session-secret-0123456789abcdef0123',
-  ROOM_TOKEN_SECRET: 'test-room-token-secret-0123456789abcdef01',
-  INFERENCE_SECRET: 'test-inference-secret-0123456789abcdef012',
 };
+
+/**
+ * The app's published keys as the SFU and the inference node see them (its JWKS, held in
+ * memory here): what tokens the app signed are checked against. The keys are the app's own,
+ * made in its temp data dir on first use.
+ */
+export async function publishedKeys(config: WebConfig): Promise<ReturnType<typeof createLocalJWKSet>> {
+  return createLocalJWKSet(await (await signingKeys(config.dataDir)).publicJwks());
+}
 
 export interface TestApp {
   config: WebConfig;

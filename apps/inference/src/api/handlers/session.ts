@@ -9,7 +9,7 @@ import type { ClientMessageOf, ConnectionContext } from '../connection-context';
 
 /** The first message: a page token for this origin; answered with the node's description and limits. */
 export async function hello(ctx: ConnectionContext, msg: ClientMessageOf<'hello'>): Promise<void> {
-  const claims = await verifyInferenceToken(msg.token, ctx.auth.secret, ctx.auth.origin);
+  const claims = await verifyInferenceToken(msg.token, ctx.auth.tokenKeys, ctx.auth.origin);
   ctx.authenticated(claims.sub);
   ctx.send({
     type: 'welcome',

@@ -16,7 +16,7 @@ export async function join(
   request: SignalingRequestOf<'join'>,
 ): Promise<SignalingResponseOf<'join'>> {
   if (ctx.joined) throw new HolocallError(ErrorCode.Conflict, 'this socket has already joined a room; leave first');
-  const { claims } = await verifyRoomToken(request.token, ctx.config.roomTokenSecret, request.roomId);
+  const { claims } = await verifyRoomToken(request.token, ctx.tokenKeys, request.roomId);
   if (!ctx.connected) throw sessionEnded('joining');
   ctx.claimUser(claims.userId);
   const peer = new Peer(claims, (notification) => ctx.notify(notification));

@@ -6,6 +6,7 @@ import { newId } from '../ids';
 import { logger } from '../logger';
 import { issueInferenceToken } from '../tokens/inference-token';
 import { issueRoomToken, MEMBER_GRANTS } from '../tokens/room-token';
+import { signingKeys } from '../tokens/signing-keys';
 import { findRoomBySlug } from './get-room.action';
 import type { JoinRoomResponse } from './join-room.types';
 import { countPresent } from './presence';
@@ -57,6 +58,7 @@ export async function joinRoom(slug: string, ctx: JoinContext): Promise<JoinRoom
     });
     return others + 1;
   });
+  const keys = await signingKeys(config.dataDir);
   const roomToken = await issueRoomToken(
     {
       roomId: room.id,
@@ -66,9 +68,9 @@ export async function joinRoom(slug: string, ctx: JoinContext): Promise<JoinRoom
       grants: MEMBER_GRANTS,
       maxPeers: room.maxPeers,
     },
-    config.roomTokenSecret,
+    keys,
   );
-  const inference = await issueInferenceToken({ userId: user.userId, origin: ctx.pageOrigin }, config.inferenceSecret);
+  const inference = await issueInferenceToken({ userId: user.userId, origin: ctx.pageOrigin }, keys);
   logger.info('room joined', { room: room.id, user: user.userId, present });
   return {
     room: toRoomView(room, user.userId, ctx.origin, present),

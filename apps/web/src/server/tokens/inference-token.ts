@@ -1,10 +1,12 @@
-import { mintInferenceToken } from '@holocall/protocol';
+import { INFERENCE_TOKEN_AUDIENCE, INFERENCE_TOKEN_MAX_TTL_SECONDS } from '@holocall/protocol';
+import { signToken } from './sign-token';
+import type { SigningKeys } from './signing-keys';
 
 /**
- * A per-page credential for the viewer's local inference node (ws://127.0.0.1:INFERENCE_PORT),
- * minted with the protocol's scheme (HMAC-SHA256 over INFERENCE_SECRET, an expiry, and the
- * origin of the page it was minted for). The node accepts a connection only with one, from
- * that origin, so another web page on the same machine cannot drive it.
+ * A per-page credential for the viewer's local inference node (ws://127.0.0.1:INFERENCE_PORT):
+ * an ES256 JWT (audience holocall-inference) with an expiry and the origin of the page it was
+ * signed for. The node checks it against the web app's JWKS and accepts a connection only with
+ * one, from that origin, so another web page on the same machine cannot drive it.
  */
 export const INFERENCE_TOKEN_TTL_SECONDS = 4 * 60 * 60;
 
@@ -15,12 +17,16 @@ export interface IssuedInferenceToken {
 
 export async function issueInferenceToken(
   subject: { userId: string; origin: string },
-  secret: string,
+  keys: SigningKeys,
+  options: { now?: Date } = {},
 ): Promise<IssuedInferenceToken> {
-  const token = await mintInferenceToken(secret, {
-    origin: subject.origin,
-    sub: subject.userId,
-    ttlSeconds: INFERENCE_TOKEN_TTL_SECONDS,
-  });
-  return { token, expiresAt: new Date(Date.now() + INFERENCE_TOKEN_TTL_SECONDS * 1000).toISOString() };
+  return signToken(
+    keys,
+    { origin: subject.origin, sub: subject.userId },
+    {
+      audience: INFERENCE_TOKEN_AUDIENCE,
+      ttlSeconds: Math.min(INFERENCE_TOKEN_TTL_SECONDS, INFERENCE_TOKEN_MAX_TTL_SECONDS),
+      now: options.now,
+    },
+  );
 }

@@ -1,6 +1,13 @@
-import { ROOM_TOKEN_DEFAULT_TTL_SECONDS, type RoomGrants, type RoomTokenClaims } from '@holocall/protocol';
-// The SFU's own token module (no mediasoup import): one implementation signs and verifies.
-import { signRoomToken } from '@holocall/sfu/tokens';
+import {
+  ROOM_TOKEN_AUDIENCE,
+  ROOM_TOKEN_DEFAULT_TTL_SECONDS,
+  ROOM_TOKEN_MAX_TTL_SECONDS,
+  type RoomGrants,
+  type RoomTokenClaims,
+  roomTokenBody,
+} from '@holocall/protocol';
+import { signToken } from './sign-token';
+import type { SigningKeys } from './signing-keys';
 
 /** What every member gets: voice and driver frames both ways. Crop-mode video is not offered by this app yet. */
 export const MEMBER_GRANTS: RoomGrants = {
@@ -15,8 +22,19 @@ export interface IssuedRoomToken {
   expiresAt: string;
 }
 
-export async function issueRoomToken(claims: RoomTokenClaims, secret: string): Promise<IssuedRoomToken> {
-  const ttl = ROOM_TOKEN_DEFAULT_TTL_SECONDS;
-  const token = await signRoomToken(claims, secret, ttl);
-  return { token, expiresAt: new Date(Date.now() + ttl * 1000).toISOString() };
+/**
+ * A room token for the SFU: an ES256 JWT signed with the web app's current key (its `kid` in
+ * the header), checked by the SFU against /.well-known/jwks.json. `ttlSeconds` is capped at
+ * ROOM_TOKEN_MAX_TTL_SECONDS.
+ */
+export async function issueRoomToken(
+  claims: RoomTokenClaims,
+  keys: SigningKeys,
+  options: { ttlSeconds?: number; now?: Date } = {},
+): Promise<IssuedRoomToken> {
+  const ttl = options.ttlSeconds ?? ROOM_TOKEN_DEFAULT_TTL_SECONDS;
+  if (!Number.isInteger(ttl) || ttl <= 0 || ttl > ROOM_TOKEN_MAX_TTL_SECONDS) {
+    throw new RangeError(`ttlSeconds must be an integer in 1..${ROOM_TOKEN_MAX_TTL_SECONDS}`);
+  }
+  return signToken(keys, roomTokenBody(claims), { audience: ROOM_TOKEN_AUDIENCE, ttlSeconds: ttl, now: options.now });
 }

@@ -3,6 +3,7 @@ import { loadConfig } from '@/server/config';
 import { pageOrigin } from '@/server/http/origin';
 import { json, route } from '@/server/http/respond';
 import { issueInferenceToken } from '@/server/tokens/inference-token';
+import { signingKeys } from '@/server/tokens/signing-keys';
 
 export const dynamic = 'force-dynamic';
 
@@ -12,7 +13,7 @@ export const GET = route('inference-token', async (request) => {
   const config = loadConfig();
   const issued = await issueInferenceToken(
     { userId: user.userId, origin: pageOrigin(request) },
-    config.inferenceSecret,
+    await signingKeys(config.dataDir),
   );
   return json({ url: `ws://127.0.0.1:${config.inferencePort}/ws`, token: issued.token, expiresAt: issued.expiresAt });
 });
