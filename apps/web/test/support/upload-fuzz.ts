@@ -37,6 +37,7 @@ import { GET as avatarCropRoute } from '../../src/app/api/avatars/[id]/crop/rout
 import { GET as avatarPhotoRoute } from '../../src/app/api/avatars/[id]/photo/route';
 import { GET as avatarSourceRoute } from '../../src/app/api/avatars/[id]/route';
 import { POST as signInRoute } from '../../src/app/api/session/route';
+import { contentPath } from '../../src/server/enrollment/content-store';
 import { ORIGIN, signIn, type TestApp } from './app';
 import { syntheticLandmarks } from './landmarks';
 import { patternImage } from './photos';
@@ -212,12 +213,31 @@ async function mutatedUpload(random: Random, photo: Uint8Array): Promise<Upload>
   return upload;
 }
 
-function photoStore(dataDir: string): string[] {
+/**
+ * The photo store's state, cheaply: each shard folder's modification time and entry count (a
+ * file added, renamed in or removed changes its folder's), so a case costs one stat per shard
+ * however many photos earlier cases stored.
+ */
+function photoStore(dataDir: string): Map<string, string> {
   const root = path.join(dataDir, 'photos');
-  if (!fs.existsSync(root)) return [];
-  return (fs.readdirSync(root, { recursive: true }) as string[])
-    .filter((p) => !fs.statSync(path.join(root, p)).isDirectory())
-    .sort();
+  const state = new Map<string, string>();
+  if (!fs.existsSync(root)) return state;
+  for (const shard of fs.readdirSync(root)) {
+    const stat = fs.statSync(path.join(root, shard), { bigint: true });
+    state.set(shard, `${stat.mtimeNs}:${stat.isDirectory() ? fs.readdirSync(path.join(root, shard)).length : 'file'}`);
+  }
+  return state;
+}
+
+/** Shards whose state differs between two snapshots, with what they hold now. */
+function changedShards(dataDir: string, before: Map<string, string>, after: Map<string, string>): string[] {
+  const shards = new Set([...before.keys(), ...after.keys()]);
+  return [...shards]
+    .filter((shard) => before.get(shard) !== after.get(shard))
+    .map((shard) => {
+      const dir = path.join(dataDir, 'photos', shard);
+      return `${shard}/ [${fs.existsSync(dir) && fs.statSync(dir).isDirectory() ? fs.readdirSync(dir).join(', ') : ''}]`;
+    });
 }
 
 type Response_ = { status: number; body: unknown; headers: Headers };
@@ -329,14 +349,14 @@ export function uploadFuzz(app: TestApp): UploadFuzz {
     }
     const avatar = await app.db.prisma.avatar.findUnique({ where: { ownerId: user.userId } });
     if (verdict.outcome === 'refused') {
-      const after = photoStore(app.config.dataDir);
-      const added = after.filter((f) => !before.includes(f));
-      if (added.length > 0) throw new FuzzCrash(`${what}: refused ${res.status} but stored ${added.join(', ')}`);
+      const changed = changedShards(app.config.dataDir, before, photoStore(app.config.dataDir));
+      if (changed.length > 0)
+        throw new FuzzCrash(`${what}: refused ${res.status} but the store changed: ${changed.join('; ')}`);
       if ((avatar?.id ?? null) !== user.avatarId)
         throw new FuzzCrash(`${what}: refused ${res.status} but the avatar changed`);
     } else {
       if (res.status !== 201 || !avatar) throw new FuzzCrash(`${what}: answered ${res.status} without an avatar`);
-      if (!photoStore(app.config.dataDir).some((f) => f.endsWith(avatar.photoHash))) {
+      if (!fs.existsSync(contentPath(app.config.dataDir, avatar.photoHash))) {
         throw new FuzzCrash(`${what}: accepted but its photo is not stored`);
       }
       user.avatarId = avatar.id;
