@@ -1,5 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { CallStats } from '../src/client/call/call-stats';
+import { CallStats, GLASS_SAMPLES } from '../src/client/call/call-stats';
 
 describe('call stats overlay numbers', () => {
   beforeEach(() => vi.useFakeTimers({ toFake: ['performance', 'Date'] }));
@@ -27,5 +27,17 @@ describe('call stats overlay numbers', () => {
     expect(stats.snapshot().kbpsReceived).toBeCloseTo((5 * 40 * 8) / 1000, 6);
     stats.setWireRates(48_000, 64_000);
     expect(stats.snapshot()).toMatchObject({ kbpsSent: 48, kbpsReceived: 64 });
+  });
+
+  it('takes glass-to-glass percentiles over the last rendered frames that carried a capture time', () => {
+    const stats = new CallStats();
+    expect(stats.snapshot().glassToGlassMs).toBeNull();
+    const now = Date.now();
+    // An old slow stretch, pushed out by GLASS_SAMPLES newer frames of 100 ms, 5 % of them 300 ms.
+    for (let i = 0; i < 50; i++) stats.frameRendered(now - 5000);
+    for (let i = 0; i < GLASS_SAMPLES; i++) stats.frameRendered(now - (i % 20 === 0 ? 300 : 100));
+    stats.frameRendered(); // no capture time (a preview): counted as drawn, not timed
+    expect(stats.totalFramesRendered).toBe(GLASS_SAMPLES + 51);
+    expect(stats.snapshot().glassToGlassMs).toEqual({ p50: 100, p95: 300 });
   });
 });

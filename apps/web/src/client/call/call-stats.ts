@@ -16,7 +16,16 @@ export interface StatsSnapshot {
   latencyMs: number | null;
   /** Inference node render rate (frames drawn per second). */
   fpsRendered: number;
+  /**
+   * Glass to glass over the last GLASS_SAMPLES rendered frames: the time a rendered head arrives
+   * here minus the capture time of the sender's camera frame it shows (the sender's tracker,
+   * the SFU hop and this computer's node included; clocks skewed across machines as above).
+   */
+  glassToGlassMs: { p50: number; p95: number } | null;
 }
+
+/** Rendered frames the glass-to-glass percentiles are taken over (about 20 s at 30 fps). */
+export const GLASS_SAMPLES = 600;
 
 const WINDOW_MS = 1000;
 
@@ -45,11 +54,28 @@ class Window {
   }
 }
 
+/** The last `capacity` values, for percentiles. */
+class Recent {
+  private readonly values: number[] = [];
+  constructor(private readonly capacity: number) {}
+  add(v: number): void {
+    this.values.push(v);
+    if (this.values.length > this.capacity) this.values.shift();
+  }
+  percentiles(): { p50: number; p95: number } | null {
+    if (this.values.length === 0) return null;
+    const sorted = [...this.values].sort((a, b) => a - b);
+    const at = (q: number) => sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))]!;
+    return { p50: at(0.5), p95: at(0.95) };
+  }
+}
+
 export class CallStats {
   private readonly sent = new Window();
   private readonly received = new Window();
   private readonly latency = new Window();
   private readonly rendered = new Window();
+  private readonly glass = new Recent(GLASS_SAMPLES);
   /** Bits per second on the wire (both transports: audio, driver frames, DTLS/SCTP/RTP overhead), sampled from getStats. */
   private wireSentBps: number | null = null;
   private wireReceivedBps: number | null = null;
@@ -69,9 +95,11 @@ export class CallStats {
 
   totalFramesRendered = 0;
 
-  frameRendered(): void {
+  /** A rendered head arrived; `captureTimeMs` is the capture time of the driver frame it was rendered from. */
+  frameRendered(captureTimeMs?: number): void {
     this.totalFramesRendered++;
     this.rendered.add(1);
+    if (captureTimeMs !== undefined && captureTimeMs > 0) this.glass.add(Date.now() - captureTimeMs);
   }
 
   setWireRates(sentBitsPerSecond: number, receivedBitsPerSecond: number): void {
@@ -89,6 +117,7 @@ export class CallStats {
       fpsReceived: this.received.count(),
       latencyMs: this.latency.median(),
       fpsRendered: this.rendered.count(),
+      glassToGlassMs: this.glass.percentiles(),
     };
   }
 }

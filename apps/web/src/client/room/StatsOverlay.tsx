@@ -2,7 +2,7 @@
 import { useEffect, useState } from 'react';
 import type { CallStats, StatsSnapshot } from '../call/call-stats';
 
-/** kbps sent and received, frame rates and driver-frame latency, refreshed twice a second. */
+/** kbps sent and received, frame rates, driver-frame and glass-to-glass latency, refreshed twice a second. */
 export function StatsOverlay({ stats, detectMs }: { stats: CallStats; detectMs: () => number }) {
   const [s, setS] = useState<StatsSnapshot | null>(null);
   const [track, setTrack] = useState(0);
@@ -21,6 +21,9 @@ export function StatsOverlay({ stats, detectMs }: { stats: CallStats; detectMs: 
       data-frames-sent={stats.totalFramesSent}
       data-frames-received={stats.totalFramesReceived}
       data-frames-drawn={stats.totalFramesRendered}
+      data-glass-p50={s.glassToGlassMs?.p50}
+      data-glass-p95={s.glassToGlassMs?.p95}
+      data-tracker-ms={track || undefined}
     >
       <dt>sent</dt>
       <dd data-testid="kbps-sent">
@@ -36,6 +39,12 @@ export function StatsOverlay({ stats, detectMs }: { stats: CallStats; detectMs: 
       </dd>
       <dt>latency</dt>
       <dd data-testid="latency">{s.latencyMs === null ? '–' : `${Math.round(s.latencyMs)} ms`}</dd>
+      <dt>glass to glass</dt>
+      <dd data-testid="glass-to-glass">
+        {s.glassToGlassMs === null
+          ? '–'
+          : `${Math.round(s.glassToGlassMs.p50)} ms (p95 ${Math.round(s.glassToGlassMs.p95)})`}
+      </dd>
       <dt>tracking</dt>
       <dd>{track ? `${Math.round(track)} ms/frame` : '–'}</dd>
     </dl>

@@ -106,7 +106,7 @@ export function useCallSession({
         },
         onImage: ({ peerId, header, bitmap }) => {
           store.setImage(peerId, bitmap, header);
-          stats.frameRendered();
+          stats.frameRendered(header.captureTimeMs);
         },
         onPeerSource: (peerId, source, { progress, lift }) =>
           setSources((s) => ({
