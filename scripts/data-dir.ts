@@ -1,7 +1,7 @@
 /**
  * The data directory (HOLOCALL_DATA_DIR, default ./data) from the command line:
  *
- *   npm run backup -- <file>    the embedded database, photos and secrets.json into one archive
+ *   npm run backup -- <file>    the embedded database, photos, secrets, signing keys and TLS files into one archive
  *   npm run restore -- <file>   back from one; what was there is moved to data/replaced-<time>/
  *   tsx scripts/data-dir.ts check   exits 75 naming the process if the database is in use
  *                                   (scripts/start.mjs runs it before starting anything)
@@ -21,8 +21,13 @@ import {
 import { HolocallError } from '@holocall/protocol';
 import { createLogger, resolveDataDir } from '@holocall/service';
 
-/** What a backup holds besides the database (the product's layout of HOLOCALL_DATA_DIR). */
-const ENTRIES = ['photos', 'secrets.json'];
+/**
+ * What a backup holds besides the database (the product's layout of HOLOCALL_DATA_DIR): the
+ * photos, the session secret, the token signing keys (without them every participant's node and
+ * the SFU would refuse tokens signed before the restore) and the local CA with its server
+ * certificate (without it every other computer would have to trust a new CA).
+ */
+const ENTRIES = ['photos', 'secrets.json', 'signing-keys.json', 'tls'];
 const USAGE = 'usage: npm run backup -- <file> | npm run restore -- <file>';
 
 const logger = createLogger({ service: 'data-dir', level: 'info' });
@@ -50,7 +55,7 @@ async function main(command: string | undefined, file: string | undefined): Prom
   if (config.kind !== 'pglite') {
     logger.error(
       `DATABASE_URL points at PostgreSQL: back the database up with pg_dump (restore with pg_restore), ` +
-        `and copy ${path.join(dataRoot, 'photos')} and secrets.json with the web app stopped`,
+        `and copy ${path.join(dataRoot, 'photos')}, secrets.json, signing-keys.json and tls/ with the web app stopped`,
     );
     return 64;
   }
