@@ -27,6 +27,12 @@ export interface InferenceConfig {
    * node holds no secret of the server's.
    */
   jwksUrl: string;
+  /**
+   * INFERENCE_JWKS_CACHE: a file where the last good key set is kept, so a node restarted while
+   * the server is unreachable still checks tokens (a participant's node: `npm run node` sets
+   * data/node/jwks.json). Unset: keys are held in memory only.
+   */
+  jwksCacheFile: string | null;
   executionProvider: ExecutionProviderRequest;
   /**
    * 'cpu' (sparse marcher on threads), 'onnx' (dense analytic-decoder graph on the execution
@@ -58,6 +64,12 @@ export const EXECUTION_PROVIDER_CHOICES = ['auto', ...EXECUTION_PROVIDERS] as co
 
 const LOOPBACK = ['127.0.0.1', '::1', 'localhost'] as const;
 
+/**
+ * The port pages expect the node on (the web app's INFERENCE_PORT default, and `npm start`'s and
+ * `npm run node`'s): a node started with no INFERENCE_PORT is where the page looks for it.
+ */
+export const DEFAULT_INFERENCE_PORT = 3002;
+
 /** Reads and checks every variable; throws one ConfigError naming each bad one. */
 export function loadConfig(env: Env = process.env): InferenceConfig {
   const read = new EnvReader(env);
@@ -68,9 +80,10 @@ export function loadConfig(env: Env = process.env): InferenceConfig {
   }
   const config: InferenceConfig = {
     host,
-    port: read.port('INFERENCE_PORT', 8790),
+    port: read.port('INFERENCE_PORT', DEFAULT_INFERENCE_PORT),
     allowedOrigins: allowedOrigins ?? [],
     jwksUrl: read.url('INFERENCE_JWKS_URL', { protocols: ['http:', 'https:'] }) ?? '',
+    jwksCacheFile: read.string('INFERENCE_JWKS_CACHE') ?? null,
     executionProvider: read.oneOf('INFERENCE_EP', EXECUTION_PROVIDER_CHOICES, 'auto'),
     renderer: read.oneOf('INFERENCE_RENDERER', RENDERER_CHOICES, 'auto'),
     // No trained weights exist, so the classical reference backend is the default.

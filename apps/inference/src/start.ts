@@ -1,7 +1,9 @@
-import { openTokenKeys, type TokenKeySet } from '@holocall/service';
+import type { InferenceServerStatus } from '@holocall/protocol';
+import type { TokenKeySet } from '@holocall/service';
 import { InferenceServer } from './api/server';
 import { ReferenceReenact, ReferenceWithPoseOnlyFallback } from './backends/reference';
 import type { InferenceConfig } from './config';
+import { CachedTokenKeys } from './jwks-cache';
 import type { Logger } from './log';
 import { NeuralReenact, NeuralRenderStage } from './neural/neural-backend';
 import { InferenceNode } from './node';
@@ -61,14 +63,16 @@ export async function startInferenceNode(
     reenact?: ReenactBackend;
     helloTimeoutMs?: number;
     warmLiftWorker?: boolean;
-    /** Keys already opened (tests); otherwise config.jwksUrl is opened. */
-    tokenKeys?: TokenKeySet;
+    /** Keys already opened (tests); otherwise config.jwksUrl is opened (and kept in config.jwksCacheFile). */
+    tokenKeys?: TokenKeySet & { server?: () => InferenceServerStatus };
   } = {},
 ): Promise<RunningNode> {
   const stage = parts.stage ?? (await createRenderStage(config, log));
   const reenact = parts.reenact ?? (await createReenact(config, log));
   // Page tokens are checked against the web app's public keys; the node holds no secret of the server's.
-  const tokenKeys = parts.tokenKeys ?? openTokenKeys(config.jwksUrl, { logger: log.child('token-keys') });
+  const tokenKeys =
+    parts.tokenKeys ??
+    new CachedTokenKeys(config.jwksUrl, { logger: log.child('token-keys'), cacheFile: config.jwksCacheFile });
   let server: InferenceServer | null = null;
   const node = new InferenceNode(stage, reenact, config.cacheBytes, log, (hash) => server?.avatarEvicted(hash));
   server = new InferenceServer(
@@ -78,6 +82,7 @@ export async function startInferenceNode(
       port: config.port,
       allowedOrigins: config.allowedOrigins,
       tokenKeys: tokenKeys.getKey,
+      serverStatus: tokenKeys.server ? () => tokenKeys.server?.() ?? null : undefined,
       targetFps: config.targetFps,
       threads: config.renderThreads,
       helloTimeoutMs: parts.helloTimeoutMs,

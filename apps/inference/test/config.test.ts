@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { ConfigError, loadConfig } from '../src/config';
+import { ConfigError, DEFAULT_INFERENCE_PORT, loadConfig } from '../src/config';
 
 const base = {
   INFERENCE_ALLOWED_ORIGINS: 'http://localhost:3000,https://holocall.example',
@@ -16,6 +16,13 @@ describe('configuration', () => {
     expect(loadConfig({ ...base, INFERENCE_REENACT: 'identity' }).reenact).toBe('identity');
     expect(c.cacheBytes).toBe(512 * 1024 * 1024);
     expect(c.jwksUrl).toBe(base.INFERENCE_JWKS_URL);
+    expect(c.jwksCacheFile).toBeNull();
+    expect(loadConfig({ ...base, INFERENCE_JWKS_CACHE: '/tmp/n/jwks.json' }).jwksCacheFile).toBe('/tmp/n/jwks.json');
+  });
+
+  it('listens by default where pages look for it (the web app says ws://127.0.0.1:3002/ws)', () => {
+    expect(loadConfig(base).port).toBe(DEFAULT_INFERENCE_PORT);
+    expect(DEFAULT_INFERENCE_PORT).toBe(3002);
   });
 
   it('holds no secret of the server: a leftover INFERENCE_SECRET is not read (main.ts logs that it is ignored)', () => {

@@ -190,10 +190,25 @@ export const InferenceNodeInfo = z.strictObject({
   backend: z.strictObject({ id: z.string().max(64), label: z.string().max(200), trained: z.boolean() }).optional(),
 });
 
+/**
+ * Whether the node could fetch the server's public keys the last time it tried (a
+ * participant's node runs apart from the server: `npm run node -- --server URL`). `url` is the
+ * server's origin; `detail` says what failed (DNS, refused, TLS untrusted, HTTP status, not a
+ * JWKS). Also in the `details.server` of a hello refused because the node holds no keys yet.
+ */
+export const InferenceServerStatus = z.strictObject({
+  url: z.string().max(256),
+  reachable: z.boolean(),
+  detail: z.string().max(512).optional(),
+});
+export type InferenceServerStatus = z.infer<typeof InferenceServerStatus>;
+
 export const InferenceWelcome = z.strictObject({
   type: z.literal('welcome'),
   protocolVersion: z.literal(INFERENCE_PROTOCOL_VERSION),
   node: InferenceNodeInfo,
+  /** Optional: nodes before it send none, and pages before it ignore it. */
+  server: InferenceServerStatus.optional(),
   limits: z.strictObject({
     maxSenders: z.number().int(),
     maxRenderPixels: z.number().int(),

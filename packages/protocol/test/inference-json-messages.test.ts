@@ -121,4 +121,18 @@ describe('inference control messages', () => {
       }).success,
     ).toBe(false);
   });
+
+  it('a welcome may say whether the node reaches its server, and an older welcome without it still parses', () => {
+    const welcome = {
+      type: 'welcome',
+      protocolVersion: 1,
+      node: { renderer: 'cpu', executionProvider: 'cpu', reenact: 'identity', untrained: false, threads: 0 },
+      limits: { maxSenders: 1, maxRenderPixels: 1, maxBinaryBytes: 1 },
+    };
+    const server = { url: 'https://calls.example', reachable: false, detail: 'DNS: the name does not resolve' };
+    expect(InferenceNodeMessage.safeParse(welcome).success).toBe(true);
+    expect(InferenceNodeMessage.parse({ ...welcome, server })).toMatchObject({ server });
+    expect(InferenceNodeMessage.safeParse({ ...welcome, server: { url: 'x', reachable: 'no' } }).success).toBe(false);
+    expect(InferenceNodeMessage.safeParse({ ...welcome, server: { ...server, extra: 1 } }).success).toBe(false);
+  });
 });

@@ -1,4 +1,10 @@
-import type { InferenceClientMessage, InferenceNodeMessage, OutputFormat, ViewSpec } from '@holocall/protocol';
+import type {
+  InferenceClientMessage,
+  InferenceNodeMessage,
+  InferenceServerStatus,
+  OutputFormat,
+  ViewSpec,
+} from '@holocall/protocol';
 import type { JWTVerifyGetKey } from 'jose';
 import type { Logger } from '../log';
 import type { InferenceNode } from '../node';
@@ -48,6 +54,8 @@ export interface OutputSettings {
 export interface ConnectionAuth {
   /** The web app's public keys (its JWKS): page tokens are checked against them. */
   tokenKeys: JWTVerifyGetKey;
+  /** Whether the node reaches the server, for the welcome; absent: not said. */
+  serverStatus?: (() => InferenceServerStatus | null) | undefined;
   origin: string;
   helloTimeoutMs: number;
   /** Render threads, announced in the welcome. */

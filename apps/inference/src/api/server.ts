@@ -1,6 +1,6 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { Duplex } from 'node:stream';
-import { INFERENCE_HELLO_TIMEOUT_MS, MAX_INFERENCE_BINARY_BYTES } from '@holocall/protocol';
+import { INFERENCE_HELLO_TIMEOUT_MS, type InferenceServerStatus, MAX_INFERENCE_BINARY_BYTES } from '@holocall/protocol';
 import type { JWTVerifyGetKey } from 'jose';
 import { type WebSocket, WebSocketServer } from 'ws';
 import type { Logger } from '../log';
@@ -15,6 +15,8 @@ export interface ServerOptions {
   allowedOrigins: readonly string[];
   /** The web app's public keys (its JWKS), which page tokens are checked against. */
   tokenKeys: JWTVerifyGetKey;
+  /** Whether the node reaches the server that signs page tokens (told to pages in the welcome). */
+  serverStatus?: (() => InferenceServerStatus | null) | undefined;
   targetFps: number;
   threads: number;
   helloTimeoutMs?: number;
@@ -114,6 +116,7 @@ export class InferenceServer {
       this.node,
       {
         tokenKeys: this.opts.tokenKeys,
+        serverStatus: this.opts.serverStatus,
         origin,
         helloTimeoutMs: this.opts.helloTimeoutMs ?? INFERENCE_HELLO_TIMEOUT_MS,
         threads: this.opts.threads,

@@ -43,6 +43,7 @@ export function testConfig(overrides: Partial<InferenceConfig> = {}): InferenceC
     port: 0,
     allowedOrigins: [ORIGIN],
     jwksUrl: WEB_JWKS.url,
+    jwksCacheFile: null,
     executionProvider: 'cpu',
     renderer: 'cpu',
     reenact: 'identity',

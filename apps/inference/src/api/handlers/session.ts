@@ -11,6 +11,7 @@ import type { ClientMessageOf, ConnectionContext } from '../connection-context';
 export async function hello(ctx: ConnectionContext, msg: ClientMessageOf<'hello'>): Promise<void> {
   const claims = await verifyInferenceToken(msg.token, ctx.auth.tokenKeys, ctx.auth.origin);
   ctx.authenticated(claims.sub);
+  const server = ctx.auth.serverStatus?.() ?? null;
   ctx.send({
     type: 'welcome',
     protocolVersion: INFERENCE_PROTOCOL_VERSION,
@@ -20,6 +21,7 @@ export async function hello(ctx: ConnectionContext, msg: ClientMessageOf<'hello'
       maxRenderPixels: MAX_RENDER_PIXELS,
       maxBinaryBytes: MAX_INFERENCE_BINARY_BYTES,
     },
+    ...(server ? { server } : {}),
   });
 }
 
