@@ -20,7 +20,10 @@ export interface WebConfig {
   sessionSecret: string;
   dataDir: string;
   database: DatabaseConfig;
-  /** Where browsers reach the SFU's socket.io; when unset, the page's host on `sfuPort`. */
+  /**
+   * Where browsers reach the SFU's socket.io (SFU_PUBLIC_URL): an http(s) URL, or a path such as
+   * `/sfu` for the signaling the web server carries on its own origin; unset, the page's host on `sfuPort`.
+   */
   sfuPublicUrl: string | null;
   sfuPort: number;
   /** The local inference node's port on the viewer's own machine (127.0.0.1). */
@@ -48,7 +51,7 @@ export function readConfig(env: Env = process.env): WebConfig {
     sessionSecret: read.secret('SESSION_SECRET', MIN_SECRET_BYTES),
     dataDir,
     database: readDatabaseConfig(read, dataDir),
-    sfuPublicUrl: read.url('SFU_PUBLIC_URL', { protocols: ['http:', 'https:'] }) ?? null,
+    sfuPublicUrl: readSfuPublicUrl(read),
     sfuPort: read.port('SFU_PORT', 3001),
     inferencePort: read.port('INFERENCE_PORT', 3002),
     webOrigin,
@@ -57,6 +60,24 @@ export function readConfig(env: Env = process.env): WebConfig {
   };
   read.throwIfAny();
   return config;
+}
+
+/** The path under which scripts/sfu-proxy.mjs carries the SFU's signaling (a test checks they agree). */
+export const SFU_SIGNALING_PATH = '/sfu';
+
+/** SFU_PUBLIC_URL: a URL as before, or SFU_SIGNALING_PATH for the signaling on the web origin itself. */
+function readSfuPublicUrl(read: EnvReader): string | null {
+  const raw = read.string('SFU_PUBLIC_URL');
+  if (raw === undefined || !raw.startsWith('/')) {
+    return read.url('SFU_PUBLIC_URL', { protocols: ['http:', 'https:'] }) ?? null;
+  }
+  const path = raw.replace(/\/+$/, '');
+  read.check(
+    path === SFU_SIGNALING_PATH,
+    'SFU_PUBLIC_URL',
+    `as a path must be ${SFU_SIGNALING_PATH} (where the web server carries the SFU's signaling), or give a full URL`,
+  );
+  return path === SFU_SIGNALING_PATH ? path : null;
 }
 
 /** LOG_LEVEL on its own, for the logger, which exists before the rest is read (see @holocall/service). */

@@ -15,6 +15,19 @@ import { io, type Socket } from 'socket.io-client';
 
 export const SIGNALING_TIMEOUT_MS = 10_000;
 
+/**
+ * Where socket.io-client must connect for an SFU URL. socket.io-client reads a URL's pathname as
+ * a *namespace*, not as where the server is: `io('https://host/sfu')` asks the server at
+ * /socket.io/ for namespace "/sfu". The SFU served under the web origin at /sfu
+ * (apps/web/scripts/sfu-proxy.mjs) is reached by its engine path instead: origin, and
+ * `path` = pathname + /socket.io/, default namespace.
+ */
+export function signalingTarget(url: string): { origin: string; path: string } {
+  const parsed = new URL(url);
+  const base = parsed.pathname.replace(/\/+$/, '');
+  return { origin: parsed.origin, path: `${base}/socket.io/` };
+}
+
 export class SignalingError extends Error {
   override readonly name = 'SignalingError';
   constructor(readonly wire: WireError) {
@@ -39,7 +52,8 @@ export class SignalingClient {
   rejectedNotifications = 0;
 
   constructor(url: string) {
-    this.socket = io(url, { transports: ['websocket'], reconnection: false });
+    const target = signalingTarget(url);
+    this.socket = io(target.origin, { path: target.path, transports: ['websocket'], reconnection: false });
     this.socket.on('connect', () => this.retries.reset());
     this.socket.on('disconnect', () => this.scheduleReconnect());
     this.socket.on('connect_error', () => this.scheduleReconnect());

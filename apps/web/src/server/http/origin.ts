@@ -48,8 +48,13 @@ export function pageOrigin(request: Request): string {
   return host ? `${proto}://${host}` : publicOrigin(request);
 }
 
-/** Where this page's browser reaches the SFU: SFU_PUBLIC_URL, else the page's host name on SFU_PORT. */
+/**
+ * Where this page's browser reaches the SFU: SFU_PUBLIC_URL; when that is a path (`/sfu`: the
+ * signaling carried by the web origin, scripts/web-server.mjs), that path on the page's own
+ * origin, whichever host name or address the browser used; unset, the page's host name on SFU_PORT.
+ */
 export function sfuUrlFor(request: Request, sfuPublicUrl: string | null, sfuPort: number): string {
+  if (sfuPublicUrl?.startsWith('/')) return new URL(sfuPublicUrl, pageOrigin(request)).href.replace(/\/+$/, '');
   if (sfuPublicUrl) return sfuPublicUrl.replace(/\/+$/, '');
   const origin = new URL(publicOrigin(request));
   return `${origin.protocol}//${origin.hostname}:${sfuPort}`;
