@@ -13,13 +13,24 @@ import { hashFiles } from './setup/util.mjs';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 
-const steps = [
+const allSteps = [
   ['Debian packages', aptPackagesStep],
   ['npm install', npmInstallStep],
   ['mediasoup worker', mediasoupWorkerStep],
   ['Prisma client', prismaStep],
   ['generated models', modelsStep],
 ];
+/**
+ * `--only=node`: what a participant's inference node needs (`npm run node`), no more: no Debian
+ * packages (they serve the SFU build and the tests), no mediasoup worker, no Prisma client.
+ */
+const ONLY = { node: new Set(['npm install', 'generated models']) };
+const only = process.argv.find((arg) => arg.startsWith('--only='))?.slice('--only='.length);
+if (only !== undefined && !(only in ONLY)) {
+  console.error(`setup: unknown --only=${only} (known: ${Object.keys(ONLY).join(', ')})`);
+  process.exit(2);
+}
+const steps = only ? allSteps.filter(([name]) => ONLY[only].has(name)) : allSteps;
 
 function checkNode() {
   const [major, minor] = process.versions.node.split('.').map(Number);

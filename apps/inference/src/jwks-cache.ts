@@ -242,6 +242,9 @@ export function describeJwksFailure(error: unknown, url: string): string {
   if (error instanceof Error && (error.name === 'TimeoutError' || error.name === 'AbortError')) {
     return `no answer from ${host} in time`;
   }
+  if (error instanceof TypeError && error.message === 'bad port') {
+    return `port ${new URL(url).port} is one that fetch and browsers refuse to use: serve HoloCall on another port`;
+  }
   const cause = error instanceof Error ? (error.cause as { code?: string; message?: string } | undefined) : undefined;
   const code = cause?.code ?? (error as { code?: string } | null)?.code;
   switch (code) {

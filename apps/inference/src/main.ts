@@ -35,7 +35,16 @@ async function main(): Promise<void> {
   process.on('SIGTERM', () => void stop('SIGTERM'));
 }
 
+/** The port is taken (another node, or `npm start` on this computer): a restart cannot help. */
+const EX_IN_USE = 75;
+
 main().catch((error) => {
+  if ((error as { code?: string } | null)?.code === 'EADDRINUSE') {
+    startupLogger.error('the inference port is already in use: is another HoloCall node (or npm start) running here?', {
+      error: error instanceof Error ? error.message : String(error),
+    });
+    process.exit(EX_IN_USE);
+  }
   startupLogger.error('inference node failed to start', {
     error: error instanceof Error ? error.message : String(error),
   });
