@@ -4,11 +4,16 @@
 // secrets it uses: the session secret (data/secrets.json) goes to the web app alone; the SFU and
 // the inference node check tokens against the web app's public keys (its JWKS).
 // A service that crashes is restarted with a growing delay; Ctrl-C stops everything.
+// How it serves (plain http on loopback; HOLOCALL_PUBLIC_HOST for other computers over HTTPS with
+// a local CA; a configured WEB_TLS_CERT/WEB_TLS_KEY; behind a reverse proxy) is worked out by
+// setup/serving.mjs, which also gives the lines printed at start.
 import { spawn, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { loadSecrets } from './setup/secrets.mjs';
+import { planServing, ServingSetupError } from './setup/serving.mjs';
+import { TlsSetupError } from './setup/tls.mjs';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const dataDir = process.env.HOLOCALL_DATA_DIR || path.join(root, 'data');
@@ -22,28 +27,19 @@ try {
   process.exit(78); // EX_CONFIG
 }
 const host = process.env.HOLOCALL_HOST || '127.0.0.1';
-const ports = {
-  web: process.env.WEB_PORT || '3000',
-  sfu: process.env.SFU_PORT || '3001',
-  inference: process.env.INFERENCE_PORT || '3002',
-};
-const webOrigin = process.env.WEB_ORIGIN || `http://localhost:${ports.web}`;
-const jwksUrl = new URL('/.well-known/jwks.json', webOrigin).href;
+let serving;
+try {
+  serving = await planServing(process.env, { dataDir, log: (line) => console.log(line) });
+} catch (error) {
+  if (!(error instanceof ServingSetupError || error instanceof TlsSetupError)) throw error;
+  console.error(`[start] ${error.message}`);
+  process.exit(78); // EX_CONFIG
+}
+const { ports, webOrigin } = serving;
 // No service but the web app sees a secret; the retired token secrets reach none (a leftover one
 // set by hand is still passed through, and the service logs that it ignores it).
 const { SESSION_SECRET: _session, ...shared } = process.env;
-const env = {
-  ...shared,
-  WEB_PORT: ports.web,
-  SFU_PORT: ports.sfu,
-  INFERENCE_PORT: ports.inference,
-  WEB_ORIGIN: webOrigin,
-  SFU_CORS_ORIGIN: process.env.SFU_CORS_ORIGIN || webOrigin,
-  INFERENCE_ALLOWED_ORIGINS: process.env.INFERENCE_ALLOWED_ORIGINS || webOrigin,
-  SFU_JWKS_URL: process.env.SFU_JWKS_URL || jwksUrl,
-  INFERENCE_JWKS_URL: process.env.INFERENCE_JWKS_URL || jwksUrl,
-  HOLOCALL_DATA_DIR: dataDir,
-};
+const env = { ...shared, ...serving.env, HOLOCALL_DATA_DIR: dataDir };
 const webEnv = { ...env, SESSION_SECRET: process.env.SESSION_SECRET || secrets.SESSION_SECRET };
 
 const tsx = path.join(root, 'node_modules', '.bin', 'tsx');
@@ -75,7 +71,7 @@ const services = [
     entry: 'src/main.ts',
     cmd: tsx,
     args: ['src/main.ts'],
-    url: `http://${host}:${ports.sfu}`,
+    url: `http://${env.SFU_HTTP_HOST || host}:${ports.sfu}`,
   },
   {
     name: 'inference',
@@ -162,4 +158,5 @@ if (services.length === 0) {
 for (const service of services) launch(service);
 console.log('[start] HoloCall is starting:');
 for (const service of services) console.log(`[start]   ${service.name.padEnd(10)} ${service.url}`);
+for (const line of serving.lines) console.log(`[start] ${line}`);
 console.log('[start] Ctrl-C stops everything.');
