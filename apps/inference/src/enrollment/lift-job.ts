@@ -53,7 +53,8 @@ export function runLiftJob(input: LiftJobInput, progress: LiftJobProgress = () =
   const t3 = performance.now();
   return {
     triplane: result.triplane,
-    sourceFace: result.sourceFace,
+    // The aligned photo travels with the avatar: the render stage textures from it (detail.ts).
+    sourceFace: { ...result.sourceFace, photo: aligned.image },
     ms: { decode: t1 - t0, align: t2 - t1, lift: t3 - t2, total: t3 - t0 },
   };
 }

@@ -1,6 +1,15 @@
 import { MAX_QUILT_VIEWS } from '@holocall/protocol';
-import type { PreparedTriplane, RenderedFrame, RenderRequest, RenderStage } from '../stages/contract';
+import type {
+  PreparedTriplane,
+  RenderedFrame,
+  RenderRequest,
+  RenderStage,
+  ResidualTriplane,
+  SourceFace,
+  TextureWarp,
+} from '../stages/contract';
 import type { Triplane } from '../triplane/layout';
+import { type JobWarp, jobWarpOf } from './detail';
 import { DEFAULT_TERMINATION_TRANSMITTANCE } from './march-kernel';
 import { marchSettings } from './march-settings';
 import { presetFor, rayGridFor } from './quality';
@@ -14,10 +23,20 @@ interface CpuPrepared extends PreparedTriplane {
   readonly asset: RenderAsset;
 }
 
+export interface CpuRenderOptions {
+  /**
+   * Detail at output resolution (detail.ts; default true): photo texture through the
+   * expression's warp where the avatar has a photo, anti-aliased silhouette always. False is
+   * the old path (the ray grid bilinearly upsampled), kept for benches and comparisons.
+   */
+  detail?: boolean;
+}
+
 /**
  * The fast CPU renderer as a render stage: the sparse ray marcher on a pool of threads.
- * Tri-planes are prepared once (packed planes + occupancy grid in shared memory); frames with
- * a residual are packed into one reusable working asset (frames render one at a time).
+ * Tri-planes are prepared once (packed planes + occupancy grid in shared memory, and the
+ * source photo's texture when the source face has one); frames with a residual are packed
+ * into one reusable working asset (frames render one at a time).
  */
 export class CpuRenderStage implements RenderStage {
   readonly name = 'cpu-sparse-marcher';
@@ -26,10 +45,19 @@ export class CpuRenderStage implements RenderStage {
   private readonly working = new Map<number, RenderAsset>();
   private readonly cameras = new Float64Array(MAX_QUILT_VIEWS * CAMERA_PREPARED_FLOATS);
 
-  constructor(private readonly pool: RenderPool) {}
+  readonly detail: boolean;
+  /** The frame's warp copied where render threads read it without a copy per job (grown, never shrunk). */
+  private warpBuffer = new Float32Array(new SharedArrayBuffer(4));
 
-  async prepare(triplane: Triplane): Promise<CpuPrepared> {
-    const asset = prepareRenderAsset(triplane);
+  constructor(
+    private readonly pool: RenderPool,
+    options: CpuRenderOptions = {},
+  ) {
+    this.detail = options.detail ?? true;
+  }
+
+  async prepare(triplane: Triplane, sourceFace?: SourceFace): Promise<CpuPrepared> {
+    const asset = prepareRenderAsset(triplane, this.detail ? sourceFace : undefined);
     this.pool.attach(asset);
     return { triplane, asset, bytes: asset.bytes };
   }
@@ -38,7 +66,11 @@ export class CpuRenderStage implements RenderStage {
     this.pool.detach((prepared as CpuPrepared).asset.id);
   }
 
-  async render(prepared: PreparedTriplane, residual: Triplane | null, request: RenderRequest): Promise<RenderedFrame> {
+  async render(
+    prepared: PreparedTriplane,
+    residual: ResidualTriplane | null,
+    request: RenderRequest,
+  ): Promise<RenderedFrame> {
     const started = performance.now();
     const source = (prepared as CpuPrepared).asset;
     let asset = source;
@@ -60,6 +92,7 @@ export class CpuRenderStage implements RenderStage {
     const preset = presetFor(request.quality, views);
     const grid = rayGridFor(preset, request.tileWidth, request.tileHeight);
     const settings = marchSettings(grid.width, grid.height, preset.coarseSamples, preset.fineSamples);
+    const bandsPerView = bandsFor(views, grid.height, Math.max(1, this.pool.threads));
     const spec: RenderJobSpec = {
       assetId: asset.id,
       views,
@@ -69,10 +102,20 @@ export class CpuRenderStage implements RenderStage {
       tileHeight: request.tileHeight,
       cols,
       rows,
-      bandsPerView: bandsFor(views, grid.height, Math.max(1, this.pool.threads)),
+      bandsPerView,
       terminationTransmittance: DEFAULT_TERMINATION_TRANSMITTANCE,
+      detail: this.detail
+        ? {
+            textureAssetId: source.texture ? source.id : 0,
+            warp: source.texture && residual?.textureWarp ? this.sharedWarp(residual.textureWarp) : null,
+          }
+        : null,
     };
-    const buffers = this.pool.buffersFor(views * grid.width * grid.height * 4, width * height * 4);
+    const buffers = this.pool.buffersFor(
+      views * grid.width * grid.height * 4,
+      width * height * 4,
+      views * bandsPerView,
+    );
     const { decoded } = await this.pool.run(spec, buffers);
     return {
       pixels: buffers.output,
@@ -87,6 +130,24 @@ export class CpuRenderStage implements RenderStage {
       },
       decodedSamples: decoded,
       ms: performance.now() - started,
+    };
+  }
+
+  private sharedWarp(w: TextureWarp): JobWarp {
+    const n = w.srcU.length;
+    if (w.srcV.length !== n || w.photoWeight.length !== n || n !== (w.box[2] - w.box[0]) * (w.box[3] - w.box[1])) {
+      throw new RangeError('texture warp arrays do not match its box');
+    }
+    if (this.warpBuffer.length < 3 * n) this.warpBuffer = new Float32Array(new SharedArrayBuffer(3 * n * 4));
+    const buf = this.warpBuffer;
+    buf.set(w.srcU, 0);
+    buf.set(w.srcV, n);
+    buf.set(w.photoWeight, 2 * n);
+    return {
+      ...(jobWarpOf(w) as JobWarp),
+      srcU: buf.subarray(0, n),
+      srcV: buf.subarray(n, 2 * n),
+      photoWeight: buf.subarray(2 * n, 3 * n),
     };
   }
 

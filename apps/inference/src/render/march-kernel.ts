@@ -79,7 +79,9 @@ export class MarchKernel {
 
   /**
    * Marches rows [rowStart, rowEnd) of a view and writes premultiplied RGBA (floats in [0, 1])
-   * to `out` at `outOffset + (row * width + col) * 4`.
+   * to `out` at `outOffset + (row * width + col) * 4`; with `depthOut`, also the expected ray
+   * depth premultiplied by opacity (sum of weight x interval midpoint, distance from the camera
+   * along the unit ray) at `depthOffset + row * width + col` (detail.ts unprojects it).
    */
   marchRows(
     cam: Float64Array,
@@ -89,6 +91,8 @@ export class MarchKernel {
     rowEnd: number,
     out: Float32Array,
     outOffset: number,
+    depthOut: Float32Array | null = null,
+    depthOffset = 0,
   ): void {
     const occ = this.occ;
     if (!occ) throw new Error('MarchKernel used before bind()');
@@ -105,8 +109,9 @@ export class MarchKernel {
         // Each pixel is written once, with its final value: bands of a view march one shared row
         // twice (see render-job.ts), and a transient value could be read by the other band.
         const o = outOffset + (row * s.width + col) * 4;
+        const od = depthOffset + row * s.width + col;
         if (b[OCCUPIED_COUNT] === 0) {
-          writeBackground(out, o);
+          writeBackground(out, o, depthOut, od);
           continue;
         }
         rayDirection(cam, camOffset, s.width, s.height, row, col, dir);
@@ -122,10 +127,11 @@ export class MarchKernel {
         const t0 = slabT[0] as number;
         const t1 = slabT[1] as number;
         if (t0 > t1) {
-          writeBackground(out, o);
+          writeBackground(out, o, depthOut, od);
           continue;
         }
-        this.marchRay(ox, oy, oz, dx, dy, dz, t0, t1, s, out, o);
+        const d = this.marchRay(ox, oy, oz, dx, dy, dz, t0, t1, s, out, o);
+        if (depthOut) depthOut[od] = d;
       }
     }
   }
@@ -142,7 +148,7 @@ export class MarchKernel {
     s: MarchSettings,
     out: Float32Array,
     o: number,
-  ): void {
+  ): number {
     const S = s.coarseSamples;
     const N = s.fineSamples;
     const step = (s.rayEnd - s.rayStart) / (S - 1);
@@ -202,6 +208,7 @@ export class MarchKernel {
     let g = 0;
     let bl = 0;
     let acc = 0;
+    let td = 0;
     for (let m = 0; m < M - 1; m++) {
       const a = src[m] as number;
       const c = src[m + 1] as number;
@@ -214,6 +221,7 @@ export class MarchKernel {
       g += w * 0.5 * ((green[a] as number) + (green[c] as number));
       bl += w * 0.5 * ((blue[a] as number) + (blue[c] as number));
       acc += w;
+      td += w * 0.5 * ((depth[a] as number) + (depth[c] as number));
       transmittance *= 1 - alpha + TRANSMITTANCE_EPS;
       if (transmittance < eps) break;
     }
@@ -221,6 +229,7 @@ export class MarchKernel {
     out[o + 1] = g;
     out[o + 2] = bl;
     out[o + 3] = acc;
+    return td;
   }
 
   /** EG3D sample_importance + sample_pdf(det=True); writes fine depths to depth[S..S+N). */
@@ -391,11 +400,12 @@ function borderTap(
   }
 }
 
-function writeBackground(out: Float32Array, o: number): void {
+function writeBackground(out: Float32Array, o: number, depthOut: Float32Array | null, od: number): void {
   out[o] = 0;
   out[o + 1] = 0;
   out[o + 2] = 0;
   out[o + 3] = 0;
+  if (depthOut) depthOut[od] = 0;
 }
 
 /** [t0, t1] of the slab test in progress (a typed array: module-level doubles would be boxed). */

@@ -1,3 +1,4 @@
+import type { SourceFace } from '../stages/contract';
 import type { Triplane } from '../triplane/layout';
 import {
   buildOccupancy,
@@ -7,6 +8,7 @@ import {
   type OccupancyScratch,
 } from './occupancy';
 import { packedFloats, packRenderPlanes } from './packed-planes';
+import { buildSourceTexture, type SourceTexture } from './source-texture';
 
 /**
  * What the fast renderer needs of one tri-plane, in shared memory so render workers read it
@@ -19,7 +21,9 @@ export interface RenderAsset {
   readonly resolution: number;
   readonly packed: Float32Array;
   readonly occ: Occupancy;
-  /** Bytes this asset holds (packed planes + grid). */
+  /** What the detail pass textures this avatar from (its photo), when the source face had one. */
+  readonly texture: SourceTexture | null;
+  /** Bytes this asset holds (packed planes + grid + texture). */
   readonly bytes: number;
 }
 
@@ -33,6 +37,7 @@ export function createRenderAsset(resolution: number): RenderAsset {
     resolution,
     packed,
     occ,
+    texture: null,
     bytes: packed.byteLength + occ.grid.byteLength + occ.bounds.byteLength,
   };
 }
@@ -51,8 +56,11 @@ export function updateRenderAsset(asset: RenderAsset, t: Triplane, residual: Tri
   buildOccupancy(asset.packed, asset.resolution, asset.occ, scratch);
 }
 
-export function prepareRenderAsset(t: Triplane): RenderAsset {
+/** A source avatar's asset; with a photo in `sourceFace`, also its texture (source-texture.ts). */
+export function prepareRenderAsset(t: Triplane, sourceFace?: SourceFace): RenderAsset {
   const asset = createRenderAsset(t.resolution);
   updateRenderAsset(asset, t);
-  return asset;
+  const texture = sourceFace ? buildSourceTexture(sourceFace, asset.packed, asset.resolution, asset.occ) : null;
+  if (!texture) return asset;
+  return { ...asset, texture, bytes: asset.bytes + texture.bytes };
 }

@@ -1,7 +1,17 @@
 import { quiltTileOrigins } from '@holocall/protocol';
+import {
+  createDetailScratch,
+  type DetailScratch,
+  detailRows,
+  detailSourceRows,
+  type JobWarp,
+  RAY_COORD_FLOATS,
+  textureRays,
+} from './detail';
 import type { MarchKernel } from './march-kernel';
 import type { MarchSettings } from './march-settings';
 import { CAMERA_PREPARED_FLOATS } from './rays';
+import type { SourceTexture } from './source-texture';
 import { createUpsampleScratch, outputRowsForSourceBand, type UpsampleScratch, upsampleRows } from './upsample';
 
 /**
@@ -23,6 +33,12 @@ export interface RenderJobSpec {
   rows: number;
   bandsPerView: number;
   terminationTransmittance: number;
+  /**
+   * Detail at output resolution (detail.ts) instead of plain bilinear upsampling: null for the
+   * old path. `textureAssetId` names the asset whose source texture colours the surface (the
+   * source avatar's, also when the frame renders a working asset with a residual), 0 for none.
+   */
+  detail: { textureAssetId: number; warp: JobWarp | null } | null;
 }
 
 export interface RenderJobBuffers {
@@ -34,10 +50,17 @@ export interface RenderJobBuffers {
   output32: Uint32Array;
   /** [0]: next chunk to take (shared, advanced with Atomics.add). */
   counter: Int32Array;
+  /** Detail path: premultiplied ray depth, views * width * height (shared). */
+  depth: Float32Array;
+  /** Detail path: per ray depth, photo u, v and weight (RAY_COORD_FLOATS each, shared). */
+  coords: Float32Array;
+  /** Detail path: 1 once band (view * bandsPerView + band) is marched (shared; zeroed before each job). */
+  bandsDone: Int32Array;
 }
 
+/** Chunks of a job: one per band, twice on the detail path (march, then the output rows). */
 export function chunkCount(spec: RenderJobSpec): number {
-  return spec.views * spec.bandsPerView;
+  return spec.views * spec.bandsPerView * (spec.detail ? 2 : 1);
 }
 
 /** Bands per view: enough chunks for every thread to stay busy, whole views when there are many. */
@@ -47,11 +70,17 @@ export function bandsFor(views: number, rayRows: number, threads: number): numbe
   return Math.max(1, Math.min(wanted, Math.floor(rayRows / 4)));
 }
 
-export type ChunkScratch = UpsampleScratch;
+export interface ChunkScratch {
+  upsample: UpsampleScratch;
+  detail: DetailScratch;
+}
 
 export function createChunkScratch(): ChunkScratch {
-  return createUpsampleScratch();
+  return { upsample: createUpsampleScratch(), detail: createDetailScratch() };
 }
+
+/** How long a detail chunk waits for a band another thread marches before the job fails (a dead worker). */
+export const BAND_WAIT_MS = 10_000;
 
 /** Takes chunks until none are left; returns how many this thread did. */
 export function runChunks(
@@ -59,7 +88,9 @@ export function runChunks(
   spec: RenderJobSpec,
   buf: RenderJobBuffers,
   scratch: ChunkScratch,
+  texture: SourceTexture | null = null,
 ): number {
+  if (spec.detail) return runDetailChunks(kernel, spec, buf, scratch.detail, texture);
   const total = chunkCount(spec);
   const s = spec.settings;
   const bandRows = Math.ceil(s.height / spec.bandsPerView);
@@ -104,8 +135,104 @@ export function runChunks(
       spec.tileHeight,
       y0,
       y1,
+      scratch.upsample,
+    );
+  }
+  return done;
+}
+
+/**
+ * The detail path in two phases on one counter: chunks [0, n) march one band each (its own rows
+ * only) and texture its rays; chunks [n, 2n) produce a band's output rows, which read low-res
+ * rows one above and two below it (the B-spline), so each first waits until the bands holding
+ * those rows are marched. Every march chunk is taken before any output chunk, so a wait is only
+ * ever on work in progress on another thread (inline, in order, it never waits).
+ */
+function runDetailChunks(
+  kernel: MarchKernel,
+  spec: RenderJobSpec,
+  buf: RenderJobBuffers,
+  scratch: DetailScratch,
+  texture: SourceTexture | null,
+): number {
+  const n = spec.views * spec.bandsPerView;
+  const s = spec.settings;
+  const bandRows = Math.ceil(s.height / spec.bandsPerView);
+  const rays = s.width * s.height;
+  const outStride = spec.cols * spec.tileWidth;
+  const tiles = quiltTileOrigins(spec);
+  const warp = spec.detail?.warp ?? null;
+  kernel.terminationTransmittance = spec.terminationTransmittance;
+  let done = 0;
+  for (;;) {
+    const c = Atomics.add(buf.counter, 0, 1);
+    if (c >= 2 * n) break;
+    done++;
+    const job = c < n ? c : c - n;
+    const view = Math.floor(job / spec.bandsPerView);
+    const band = job % spec.bandsPerView;
+    const r0 = Math.min(s.height, band * bandRows);
+    const r1 = Math.min(s.height, r0 + bandRows);
+    const cam = view * CAMERA_PREPARED_FLOATS;
+    if (c < n) {
+      if (r1 > r0) {
+        kernel.marchRows(spec.cameras, cam, s, r0, r1, buf.lowres, view * rays * 4, buf.depth, view * rays);
+        textureRays(
+          spec.cameras,
+          cam,
+          s.width,
+          s.height,
+          r0,
+          r1,
+          buf.lowres,
+          view * rays * 4,
+          buf.depth,
+          view * rays,
+          buf.coords,
+          view * rays * RAY_COORD_FLOATS,
+          texture,
+          warp,
+        );
+      }
+      Atomics.store(buf.bandsDone, c, 1);
+      Atomics.notify(buf.bandsDone, c);
+      continue;
+    }
+    if (r1 <= r0) continue;
+    const [y0, y1] = outputRowsForSourceBand(s.height, spec.tileHeight, r0, r1);
+    if (y1 <= y0) continue;
+    const [first, last] = detailSourceRows(s.height, spec.tileHeight, y0, y1);
+    for (let b = Math.floor(first / bandRows); b <= Math.floor(last / bandRows); b++) {
+      waitForBand(buf.bandsDone, view * spec.bandsPerView + b);
+    }
+    const tile = tiles[view]!;
+    detailRows(
+      buf.lowres,
+      view * rays * 4,
+      buf.coords,
+      view * rays * RAY_COORD_FLOATS,
+      s.width,
+      s.height,
+      texture,
+      buf.output32,
+      outStride,
+      tile.col * spec.tileWidth,
+      tile.row * spec.tileHeight,
+      spec.tileWidth,
+      spec.tileHeight,
+      y0,
+      y1,
       scratch,
     );
   }
   return done;
+}
+
+function waitForBand(flags: Int32Array, index: number): void {
+  const deadline = Date.now() + BAND_WAIT_MS;
+  while (Atomics.load(flags, index) === 0) {
+    const left = deadline - Date.now();
+    if (left <= 0) throw new Error(`render band ${index} was not marched within ${BAND_WAIT_MS} ms`);
+    Atomics.wait(flags, index, 0, Math.min(left, 100));
+  }
 }

@@ -1,9 +1,11 @@
 import { Worker } from 'node:worker_threads';
 import { RetryPolicy } from '@holocall/service/retry';
+import { RAY_COORD_FLOATS } from './detail';
 import { MarchKernel } from './march-kernel';
 import type { Occupancy } from './occupancy';
 import type { RenderAsset } from './render-asset';
 import { createChunkScratch, type RenderJobBuffers, type RenderJobSpec, runChunks } from './render-job';
+import type { SourceTexture } from './source-texture';
 
 export type WorkerMessage =
   | {
@@ -15,6 +17,7 @@ export type WorkerMessage =
       extent: number;
       grid: Uint8Array;
       bounds: Float64Array;
+      texture: SourceTexture | null;
     }
   | { type: 'drop'; id: number }
   | { type: 'job'; jobId: number; spec: RenderJobSpec; buffers: RenderJobBuffers };
@@ -73,6 +76,9 @@ export class RenderPool {
   >();
   private jobId = 0;
   private lowres = new Float32Array(new SharedArrayBuffer(4));
+  private depth = new Float32Array(new SharedArrayBuffer(4));
+  private coords = new Float32Array(new SharedArrayBuffer(4));
+  private bandsDone = new Int32Array(new SharedArrayBuffer(4));
   private output = new Uint8Array(new SharedArrayBuffer(4));
   private readonly counter = new Int32Array(new SharedArrayBuffer(4));
   private readonly inlineKernel = new MarchKernel();
@@ -182,6 +188,7 @@ export class RenderPool {
       extent: asset.occ.extent,
       grid: asset.occ.grid,
       bounds: asset.occ.bounds,
+      texture: asset.texture,
     };
     this.attached.set(asset.id, message);
     for (const w of this.workers) w.postMessage(message);
@@ -193,13 +200,35 @@ export class RenderPool {
     for (const w of this.workers) w.postMessage({ type: 'drop', id: assetId } satisfies WorkerMessage);
   }
 
-  /** Shared buffers sized for a job (grown, never shrunk). */
-  buffersFor(lowresFloats: number, outputBytes: number): RenderJobBuffers {
+  /**
+   * Shared buffers sized for a job (grown, never shrunk). `lowresFloats` is 4 per ray; the
+   * detail path's per-ray depth and coordinates and its per-band flags (`bands`) come with it.
+   */
+  buffersFor(lowresFloats: number, outputBytes: number, bands = 1): RenderJobBuffers {
+    const rays = Math.ceil(lowresFloats / 4);
     if (this.lowres.length < lowresFloats) this.lowres = new Float32Array(new SharedArrayBuffer(lowresFloats * 4));
+    if (this.depth.length < rays) this.depth = new Float32Array(new SharedArrayBuffer(rays * 4));
+    if (this.coords.length < rays * RAY_COORD_FLOATS)
+      this.coords = new Float32Array(new SharedArrayBuffer(rays * RAY_COORD_FLOATS * 4));
+    if (this.bandsDone.length < bands) this.bandsDone = new Int32Array(new SharedArrayBuffer(bands * 4));
     if (this.output.length < outputBytes) this.output = new Uint8Array(new SharedArrayBuffer(outputBytes));
     const output = this.output.subarray(0, outputBytes);
     const output32 = new Uint32Array(output.buffer, 0, outputBytes / 4);
-    return { lowres: this.lowres, output, output32, counter: this.counter };
+    return {
+      lowres: this.lowres,
+      output,
+      output32,
+      counter: this.counter,
+      depth: this.depth,
+      coords: this.coords,
+      bandsDone: this.bandsDone,
+    };
+  }
+
+  /** The texture a job colours from (its detail spec names the asset), for the inline path. */
+  private inlineTexture(spec: RenderJobSpec): SourceTexture | null {
+    const id = spec.detail?.textureAssetId ?? 0;
+    return id ? (this.inlineAssets.get(id)?.texture ?? null) : null;
   }
 
   async run(spec: RenderJobSpec, buffers: RenderJobBuffers): Promise<JobResult> {
@@ -211,11 +240,15 @@ export class RenderPool {
       while (this.respawning) await this.respawning;
       if (this.broken) throw this.broken;
       Atomics.store(this.counter, 0, 0);
+      buffers.bandsDone.fill(0);
+      if (spec.detail?.textureAssetId && !this.attached.has(spec.detail.textureAssetId)) {
+        throw new Error(`texture asset ${spec.detail.textureAssetId} is not attached`);
+      }
       if (this.size === 0) {
         const asset = this.inlineAssets.get(spec.assetId) as RenderAsset;
         this.inlineKernel.bind(asset.packed, asset.resolution, asset.occ as Occupancy);
         this.inlineKernel.samplesDecoded = 0;
-        runChunks(this.inlineKernel, spec, buffers, this.inlineScratch);
+        runChunks(this.inlineKernel, spec, buffers, this.inlineScratch, this.inlineTexture(spec));
         return { decoded: this.inlineKernel.samplesDecoded };
       }
       const jobId = ++this.jobId;

@@ -3,6 +3,7 @@ import { MarchKernel } from './march-kernel';
 import type { Occupancy } from './occupancy';
 import { createChunkScratch, type RenderJobBuffers, type RenderJobSpec, runChunks } from './render-job';
 import type { WorkerMessage, WorkerReply } from './render-pool';
+import type { SourceTexture } from './source-texture';
 
 /** A render thread: holds views of shared assets, takes chunks of each job until none are left. */
 const port = parentPort;
@@ -10,7 +11,10 @@ if (!port) throw new Error('render-worker must run in a worker thread');
 
 const kernel = new MarchKernel();
 const scratch = createChunkScratch();
-const assets = new Map<number, { packed: Float32Array; resolution: number; occ: Occupancy }>();
+const assets = new Map<
+  number,
+  { packed: Float32Array; resolution: number; occ: Occupancy; texture: SourceTexture | null }
+>();
 
 port.on('message', (m: WorkerMessage) => {
   switch (m.type) {
@@ -19,6 +23,7 @@ port.on('message', (m: WorkerMessage) => {
         packed: m.packed,
         resolution: m.resolution,
         occ: { cells: m.cells, extent: m.extent, grid: m.grid, bounds: m.bounds },
+        texture: m.texture,
       });
       break;
     case 'drop':
@@ -31,7 +36,10 @@ port.on('message', (m: WorkerMessage) => {
         if (!a) throw new Error(`unknown asset ${m.spec.assetId}`);
         kernel.bind(a.packed, a.resolution, a.occ);
         kernel.samplesDecoded = 0;
-        reply.chunks = runChunks(kernel, m.spec as RenderJobSpec, m.buffers as RenderJobBuffers, scratch);
+        const textureId = m.spec.detail?.textureAssetId ?? 0;
+        const texture = textureId ? (assets.get(textureId)?.texture ?? null) : null;
+        if (textureId && !texture) throw new Error(`asset ${textureId} has no texture here`);
+        reply.chunks = runChunks(kernel, m.spec as RenderJobSpec, m.buffers as RenderJobBuffers, scratch, texture);
         reply.decoded = kernel.samplesDecoded;
       } catch (error) {
         reply.error = error instanceof Error ? error.message : String(error);

@@ -34,7 +34,8 @@ function sourceFaceBytes(f: SourceFace): number {
     (f.camera?.byteLength ?? 0) +
     (f.landmarks?.byteLength ?? 0) +
     (f.neutralCode?.byteLength ?? 0) +
-    (f.frontalImage?.rgb.byteLength ?? 0)
+    (f.frontalImage?.rgb.byteLength ?? 0) +
+    (f.photo?.data.byteLength ?? 0)
   );
 }
 
@@ -75,7 +76,7 @@ export class AvatarCache {
   async put(hash: string, triplane: Triplane, sourceFace: SourceFace): Promise<AvatarEntry> {
     const existing = this.entries.get(hash);
     if (existing) this.remove(hash, 'replaced');
-    const prepared = await this.stage.prepare(triplane);
+    const prepared = await this.stage.prepare(triplane, sourceFace);
     const bytes = triplane.data.byteLength + prepared.bytes + sourceFaceBytes(sourceFace);
     const entry: AvatarEntry = {
       hash,

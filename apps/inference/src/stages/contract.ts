@@ -42,7 +42,37 @@ export interface SourceFace {
    * reference reenact stage warps it. Present exactly when the reference lift made the source.
    */
   readonly reference?: ReferenceModel;
+  /**
+   * The aligned photo the lift read (RGBA8, the lift's own crop and `camera`): the CPU render
+   * stage textures the surface from it at output resolution (render/source-texture.ts).
+   */
+  readonly photo?: SourcePhoto;
 }
+
+/** An RGBA8 image, row-major (the shape of `@holocall/face`'s RgbaImage). */
+export interface SourcePhoto {
+  readonly width: number;
+  readonly height: number;
+  readonly data: Uint8Array | Uint8ClampedArray;
+}
+
+/**
+ * Where a residual moved the xy plane's content from, for renderers that texture the surface
+ * from the source photo: texel (i, j) of `box` = [i0, j0, i1, j1) shows what the source had at
+ * continuous grid coordinates (srcU, srcV) (texel centres at +0.5), and keeps `photoWeight` of
+ * the photo there (below 1 where the content is new, such as an opened mouth). Outside the box
+ * nothing moved. Valid until the backend's next call, like the residual that carries it.
+ */
+export interface TextureWarp {
+  readonly resolution: number;
+  readonly box: readonly [number, number, number, number];
+  readonly srcU: Float32Array;
+  readonly srcV: Float32Array;
+  readonly photoWeight: Float32Array;
+}
+
+/** A residual tri-plane, optionally with the warp that made it. */
+export type ResidualTriplane = Triplane & { readonly textureWarp?: TextureWarp };
 
 export interface LiftResult {
   readonly triplane: Triplane;
@@ -122,10 +152,11 @@ export interface RenderStage {
   /** Where it runs: 'cpu', 'webgpu', 'cuda'. */
   readonly executionProvider: string;
   readonly untrained: boolean;
-  prepare(triplane: Triplane): Promise<PreparedTriplane>;
+  /** `sourceFace`, when given, may carry what a stage textures from (`photo`, `camera`, the reference matte). */
+  prepare(triplane: Triplane, sourceFace?: SourceFace): Promise<PreparedTriplane>;
   release(prepared: PreparedTriplane): void;
   /** Renders T' = prepared + residual (null: no residual) for every camera of the request. */
-  render(prepared: PreparedTriplane, residual: Triplane | null, request: RenderRequest): Promise<RenderedFrame>;
+  render(prepared: PreparedTriplane, residual: ResidualTriplane | null, request: RenderRequest): Promise<RenderedFrame>;
   /** Stage-specific counters for the node's stats (threads, worker respawns...). */
   stats?(): Record<string, unknown>;
   close(): Promise<void>;

@@ -1,6 +1,6 @@
 import { FACE_OVAL_LOOP, INNER_LIP_LOOP, MESH_LANDMARK_COUNT, triangulate } from '@holocall/face';
 import { HolocallError } from '@holocall/protocol';
-import type { BackendInfo, ReenactBackend, ReenactInput } from '../../stages/contract';
+import type { BackendInfo, ReenactBackend, ReenactInput, ResidualTriplane } from '../../stages/contract';
 import { COLOR_CHANNELS, colorLogitFor, DENSITY_CHANNELS } from '../../triplane/decoder';
 import { createTriplane, PLANE, planeChannelOffset, type Triplane } from '../../triplane/layout';
 import { REFERENCE_BACKEND_INFO } from './backend-info';
@@ -54,13 +54,18 @@ interface SourceState {
   triangles: Uint32Array;
   /** Texel box the warp may touch: [i0, i1) x [j0, j1). */
   box: [number, number, number, number];
-  /** Written over the whole box on every non-zero code, zero elsewhere forever. */
-  residual: Triplane | null;
+  /**
+   * Written over the whole box on every non-zero code, zero elsewhere forever. Carries the
+   * frame's warp (srcU/srcV and photoWeight) so renderers can texture through it.
+   */
+  residual: ResidualTriplane | null;
   displacement: Float64Array;
   target: Float64Array;
   // Per-texel scratch over the box.
   srcU: Float32Array;
   srcV: Float32Array;
+  /** How much of the source photo each box texel keeps (1 - the opened mouth's darkening). */
+  photoWeight: Float32Array;
 }
 
 function buildState(model: ReferenceModel): SourceState {
@@ -125,6 +130,7 @@ function buildState(model: ReferenceModel): SourceState {
     target: new Float64Array(srcGrid.length),
     srcU: new Float32Array(area),
     srcV: new Float32Array(area),
+    photoWeight: new Float32Array(area).fill(1),
   };
 }
 
@@ -297,6 +303,7 @@ function shadeMouthTexel(
   v: number,
   h: number,
   rgb: number[],
+  cell: number,
 ): number {
   const s = state.srcGrid;
   const t = state.target;
@@ -319,6 +326,7 @@ function shadeMouthTexel(
   let open = smoothstep(-0.5, 0.5, edge) * mouth.amount;
   // Soften the lip line itself (half a texel inside the outline).
   open *= smoothstep(-0.5, 0.5, Math.min(upT - py, py - loT));
+  state.photoWeight[cell] = 1 - open;
   let shaded = bilinear(front, R, 0, xs, vs);
   for (let ch = 0; ch < 3; ch++) rgb[ch] = bilinear(colors, R, ch * n, xs, vs);
   if (open > 0) {
@@ -342,7 +350,11 @@ function writeResidual(state: SourceState, source: Triplane, mouth: MouthOpening
   const R = model.resolution;
   const [i0, j0, i1, j1] = box;
   const bw = i1 - i0;
-  if (!state.residual) state.residual = createTriplane(R, source.channels);
+  if (!state.residual) {
+    state.residual = Object.assign(createTriplane(R, source.channels), {
+      textureWarp: { resolution: R, box, srcU: state.srcU, srcV: state.srcV, photoWeight: state.photoWeight },
+    });
+  }
   const residual = state.residual;
   const res = residual.data;
   const srcData = source.data;
@@ -360,6 +372,7 @@ function writeResidual(state: SourceState, source: Triplane, mouth: MouthOpening
       const v = state.srcV[cell]!;
       const px = i + 0.5;
       const py = j + 0.5;
+      state.photoWeight[cell] = 1;
       if (u === px && v === py) {
         // Left in place (the mouth shading only ever applies to warped texels' samples).
         res[a1 + p] = 0;
@@ -369,7 +382,7 @@ function writeResidual(state: SourceState, source: Triplane, mouth: MouthOpening
       let h = bilinear(front, R, 0, u, v);
       for (let ch = 0; ch < 3; ch++) rgb[ch] = bilinear(colors, R, ch * n, u, v);
       if (mouth && px > mouth.xr && px < mouth.xl && py > mouth.y0 - 1 && py < mouth.y1 + 1) {
-        h = shadeMouthTexel(state, mouth, px, py, v, h, rgb);
+        h = shadeMouthTexel(state, mouth, px, py, v, h, rgb, cell);
       }
       // Same offsets in the source tri-plane (same resolution and channel count).
       res[a1 + p] = frontA(model.layout, i, h) - srcData[a1 + p]!;
