@@ -7,6 +7,11 @@
  *          a second (synthetic) source driven by the real tracker's jaw-drop code
  *
  *   npx tsx scripts/contact-sheet.ts [out.png]      (default bench/out/contact-sheet.png)
+ *
+ * With --portraits, one row per portrait fixture (apps/inference/test/support/portrait-fixtures.ts)
+ * instead: the aligned photo | its person matte | yaw -30° | frontal | yaw +30°
+ *
+ *   npx tsx scripts/contact-sheet.ts --portraits [out.png]   (default bench/out/portraits-sheet.png)
  */
 import { mkdirSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
@@ -15,6 +20,7 @@ import { writePng } from '@holocall/face/node';
 import { liftReference } from '../apps/inference/src/backends/reference/lift';
 import { orbitDegrees, PreviewRenderer } from '../apps/inference/src/backends/reference/preview';
 import { ReferenceReenact } from '../apps/inference/src/backends/reference/reenact';
+import { PORTRAITS, portrait } from '../apps/inference/test/support/portrait-fixtures';
 import {
   alignedFixture,
   BROWS_UP,
@@ -45,7 +51,44 @@ function place(sheet: RgbaImage, tile: RgbaImage, col: number, row: number): voi
   }
 }
 
+/** The portraits sheet (--portraits): photo, matte and three yaws per portrait fixture. */
+async function portraitsSheet(out: string): Promise<void> {
+  const renderer = await PreviewRenderer.create(2);
+  const sheet = createRgbaImage(5 * TILE, PORTRAITS.length * TILE);
+  for (const [row, name] of PORTRAITS.entries()) {
+    const face = portrait(name);
+    const t = performance.now();
+    const lift = liftReference({ image: face.image, landmarks: face.landmarks });
+    const ms = performance.now() - t;
+    const photo = { ...face.rgba, data: Uint8ClampedArray.from(face.rgba.data) };
+    for (let p = 3; p < photo.data.length; p += 4) photo.data[p] = 255;
+    place(sheet, photo, 0, row);
+    // The matte as premultiplied photo (the backdrop shows where it is background).
+    const { matte } = lift.sourceFace.reference;
+    const matted = { ...face.rgba, data: Uint8ClampedArray.from(face.rgba.data) };
+    for (let p = 0; p < matte.alpha.length; p++) {
+      for (let c = 0; c < 3; c++) matted.data[4 * p + c] = matted.data[4 * p + c]! * matte.alpha[p]!;
+      matted.data[4 * p + 3] = matte.alpha[p]! * 255;
+    }
+    place(sheet, matted, 1, row);
+    const prepared = await renderer.prepare(lift.triplane);
+    for (const [k, yaw] of [-30, 0, 30].entries()) {
+      place(sheet, await renderer.render(prepared, null, orbitDegrees(yaw), TILE), k + 2, row);
+    }
+    console.log(`${name}: lift ${ms.toFixed(0)} ms, matte ${JSON.stringify(matte.stats)}`);
+  }
+  await renderer.close();
+  mkdirSync(dirname(out), { recursive: true });
+  writePng(out, sheet);
+  console.log(`rows: ${PORTRAITS.join(', ')}; columns: photo | matte | yaw -30 | frontal | yaw +30`);
+  console.log(`wrote ${out}`);
+}
+
 async function main(): Promise<void> {
+  if (process.argv[2] === '--portraits') {
+    await portraitsSheet(resolve(process.argv[3] ?? 'bench/out/portraits-sheet.png'));
+    return;
+  }
   const out = resolve(process.argv[2] ?? 'bench/out/contact-sheet.png');
   const started = performance.now();
   const a = alignedFixture();

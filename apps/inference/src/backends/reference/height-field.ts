@@ -1,7 +1,7 @@
 import { FACE_OVAL_LOOP, MESH_LANDMARK_COUNT, rasterizeTriangles, triangulate } from '@holocall/face';
 import { BOX_WARP } from '../../render/eg3d';
 import { projectPoint } from './camera-math';
-import type { HeadMatte } from './segmentation';
+import type { HeadMatte } from './person-matte';
 import type { WorldFace } from './world-face';
 
 /**

@@ -6,7 +6,7 @@ import { projectPoint } from './camera-math';
 import { encodeHead, type PlaneLayout, planeLayout } from './encode-planes';
 import { type HeadFields, headFields, texelCenter } from './height-field';
 import { samplePlanar } from './image';
-import { type HeadMatte, headMatte } from './segmentation';
+import { type HeadMatte, type PersonMatte, personMatte } from './person-matte';
 import { placeFace, type WorldFace } from './world-face';
 
 /**
@@ -14,7 +14,7 @@ import { placeFace, type WorldFace } from './world-face';
  * radiance field in the analytic decoder's feature space, without trained weights:
  *
  *   1. place the face in the world (world-face.ts): source camera, 3D landmarks;
- *   2. matte the head off the background (segmentation.ts);
+ *   2. matte the person off the background with a segmentation model (person-matte.ts);
  *   3. front relief + dome and a back cap as height fields over the xy grid (height-field.ts);
  *   4. colour: each xy texel takes the photo's colour where its front surface point projects
  *      through the source camera (so the source view reproduces the photo); texels whose point
@@ -34,7 +34,7 @@ const COLOR_FILL_MARGIN = 4;
 export interface ReferenceModel {
   readonly resolution: number;
   readonly face: WorldFace;
-  readonly matte: HeadMatte;
+  readonly matte: PersonMatte;
   readonly fields: HeadFields;
   readonly layout: PlaneLayout;
   /** Linear RGB per xy texel, planar 3 x R x R. */
@@ -180,7 +180,7 @@ export function liftReference(input: ReferenceLiftInput, onProgress?: LiftProgre
   const R = input.resolution ?? TRIPLANE_RESOLUTION;
   const face = placeFace(input.landmarks, input.image.width, input.camera);
   onProgress?.('place', 0.01);
-  const matte = headMatte(input.image, input.landmarks);
+  const matte = personMatte(input.image, input.landmarks);
   onProgress?.('matte', 0.2);
   const fields = headFields(face, matte, R);
   const layout = planeLayout(fields);
