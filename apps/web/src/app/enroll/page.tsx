@@ -1,5 +1,10 @@
+import { RequireSecureContext } from '@/client/components/SecureContextNotice';
 import { EnrollView } from '@/client/enroll/EnrollView';
 
 export default function EnrollPage() {
-  return <EnrollView />;
+  return (
+    <RequireSecureContext what="enrollment">
+      <EnrollView />
+    </RequireSecureContext>
+  );
 }

@@ -1,6 +1,11 @@
+import { RequireSecureContext } from '@/client/components/SecureContextNotice';
 import { RoomView } from '@/client/room/RoomView';
 
 export default async function RoomPage({ params }: { params: Promise<{ slug: string }> }) {
   const { slug } = await params;
-  return <RoomView slug={slug} />;
+  return (
+    <RequireSecureContext what="a call">
+      <RoomView slug={slug} />
+    </RequireSecureContext>
+  );
 }
