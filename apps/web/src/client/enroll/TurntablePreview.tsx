@@ -3,6 +3,7 @@ import { useEffect, useRef, useState } from 'react';
 import { api } from '../api';
 import { enrollmentEnvelope, openNodeSocket, renderedBitmap } from '../inference/connect';
 import type { InferenceStatus } from '../inference/inference-types';
+import { NodeNotice } from '../inference/NodeNotice';
 
 /** The turntable: this many views, yaw evenly over ±TURNTABLE_YAW_DEG, this many pixels a side. */
 export const TURNTABLE_VIEWS = 12;
@@ -158,6 +159,7 @@ export function TurntablePreview({ avatarId, avatarHash }: { avatarId: string; a
       <canvas ref={canvas} width={TURNTABLE_TILE} height={TURNTABLE_TILE} hidden={phase.kind !== 'done'} />
       {phase.kind === 'working' && <progress max={1} value={phase.fraction} />}
       <p className="status">{message}</p>
+      {phase.kind !== 'done' && <NodeNotice status={status} without="there is no 3D preview here" />}
     </div>
   );
 }

@@ -5,9 +5,10 @@ import {
   INFERENCE_PROTOCOL_VERSION,
   type InferenceClientMessage,
   InferenceNodeMessage,
+  InferenceServerStatus,
   type ViewSpec,
 } from '@holocall/protocol';
-import { RECONNECT_POLICY, type RetryAttempts, type RetryPolicy } from '@holocall/service/retry';
+import type { RetryAttempts, RetryPolicy } from '@holocall/service/retry';
 import { LIFT_RETRY_POLICY, TOKEN_REFRESH_POLICY } from '../retry-policies';
 import type {
   EnrollmentSource,
@@ -20,6 +21,7 @@ import type {
   PeerSource,
   PeerSourceDetail,
 } from './inference-types';
+import { NODE_WATCH_POLICY, type NodePresence, pageNodePresence } from './node-presence';
 
 /**
  * The avatar hash the node's synthetic stand-in head is registered under: never a real
@@ -62,9 +64,13 @@ function refusedForExpiry(code: string, expiresAt: string | undefined, now = Dat
 }
 
 /**
- * The socket to the node. A lost socket is opened again on RECONNECT_POLICY; a `hello` the node
+ * The socket to the node. A node that is not there (yet) or went away is tried again on
+ * NODE_WATCH_POLICY, so one started later is found without a reload; a `hello` the node
  * refused for an expired token gets a fresh token from `target.refresh` first, on
  * `refreshPolicy` (TOKEN_REFRESH_POLICY), and the page reports `refused` when that gives up.
+ * `presence` (the page's, by default) holds the first try until the Local Network Access
+ * permission is known (and explained when the browser will ask), retries at once when it is
+ * granted, and hears what the node says of its server.
  */
 export function openNodeSocket(
   target: NodeTarget,
@@ -73,12 +79,13 @@ export function openNodeSocket(
     onBinary: (bytes: Uint8Array) => void;
     onStatus: (status: InferenceStatus, node: NodeDescription | null) => void;
   },
-  options: { refreshPolicy?: RetryPolicy } = {},
+  options: { refreshPolicy?: RetryPolicy; watchPolicy?: RetryPolicy; presence?: NodePresence | null } = {},
 ): NodeSocket {
   let socket: WebSocket | null = null;
   let closed = false;
   let credentials = { url: target.url, token: target.token, expiresAt: target.expiresAt };
-  const retries = RECONNECT_POLICY.attempts();
+  const presence = options.presence === undefined ? pageNodePresence() : options.presence;
+  const retries = (options.watchPolicy ?? NODE_WATCH_POLICY).attempts();
   const refreshes = (options.refreshPolicy ?? TOKEN_REFRESH_POLICY).attempts();
   let everReady = false;
   let timer: ReturnType<typeof setTimeout> | null = null;
@@ -119,6 +126,12 @@ export function openNodeSocket(
       }
       if (!parsed.success) return;
       const message = parsed.data;
+      if (message.type === 'welcome') presence?.setServer(message.server ?? null);
+      // A hello refused because the node holds no keys of its server says why in details.server.
+      if (!welcomed && message.type === 'error') {
+        const server = InferenceServerStatus.safeParse(message.details?.server);
+        if (server.success) presence?.setServer(server.data);
+      }
       if (
         !welcomed &&
         message.type === 'error' &&
@@ -182,7 +195,16 @@ export function openNodeSocket(
     });
   }
 
-  open();
+  // A permission granted while the page waits: try now rather than at the next delay.
+  const stopGranted = presence?.onGranted(() => {
+    if (closed || socket || timer === null) return;
+    clearTimeout(timer);
+    timer = null;
+    retries.reset();
+    open();
+  });
+  if (presence) presence.beforeFirstTry().then(open, open);
+  else open();
   return {
     send(message) {
       if (socket?.readyState === WebSocket.OPEN) socket.send(JSON.stringify(message));
@@ -200,6 +222,7 @@ export function openNodeSocket(
     },
     close() {
       closed = true;
+      stopGranted?.();
       if (timer !== null) clearTimeout(timer);
       timer = null;
       socket?.close();
@@ -241,7 +264,12 @@ export async function enrollmentEnvelope(purpose: 'register' | 'preview', id: st
 export function connectInferenceNode(
   target: NodeTarget,
   callbacks: InferenceCallbacks,
-  options: { standIn?: boolean; liftRetryPolicy?: RetryPolicy; refreshPolicy?: RetryPolicy } = {},
+  options: {
+    standIn?: boolean;
+    liftRetryPolicy?: RetryPolicy;
+    refreshPolicy?: RetryPolicy;
+    presence?: NodePresence | null;
+  } = {},
 ): InferenceNode {
   const standIn = options.standIn ?? true;
   const liftRetryPolicy = options.liftRetryPolicy ?? LIFT_RETRY_POLICY;
@@ -389,7 +417,10 @@ export function connectInferenceNode(
         }
       },
     },
-    options.refreshPolicy ? { refreshPolicy: options.refreshPolicy } : {},
+    {
+      ...(options.refreshPolicy ? { refreshPolicy: options.refreshPolicy } : {}),
+      ...(options.presence !== undefined ? { presence: options.presence } : {}),
+    },
   );
 
   return {

@@ -6,6 +6,7 @@ import type { DriverCapture } from '../call/driver-capture';
 import { QUILT_PRESETS } from '../display/quilt-presets';
 import { type DisplayMode, type ViewerOffset, viewSpecFor } from '../display/view-spec';
 import type { InferenceNode } from '../inference/inference-types';
+import { NodeNotice } from '../inference/NodeNotice';
 import { HoloPanel, type HoloSettings } from './HoloPanel';
 import type { LobbyChoice } from './Lobby';
 import { PeerTile } from './PeerTile';
@@ -140,12 +141,7 @@ export function CallView({
           still signed in?), so people are shown by their enrolled photos. Reload the page to try again.
         </p>
       )}
-      {inferenceStatus === 'unavailable' && (
-        <p className="notice" data-testid="no-inference-notice">
-          No inference node is running on this computer (it would listen on {join.inference.url}), so people are shown
-          by their enrolled photos. Start HoloCall on this computer (npm start) to see them in 3D.
-        </p>
-      )}
+      <NodeNotice status={inferenceStatus} without="people are shown by their enrolled photos" />
       {nodeInfo && (
         <p className="muted" data-testid="node-info">
           Rendering on this computer: {nodeInfo.renderer} on {nodeInfo.executionProvider}; expression:{' '}
