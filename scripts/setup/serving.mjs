@@ -9,8 +9,11 @@
 //   none                   plain http on loopback, exactly as before.
 // A setting the user gave always wins over what is derived here.
 import dns from 'node:dns/promises';
+import fs from 'node:fs';
 import { isIP } from 'node:net';
 import { availableParallelism } from 'node:os';
+import path from 'node:path';
+import { writeFileAtomic } from './secrets.mjs';
 import { ensureLocalTls } from './tls.mjs';
 
 /** Where the web server carries the SFU's signaling (apps/web/scripts/sfu-proxy.mjs). */
@@ -101,14 +104,14 @@ export async function planServing(env, { dataDir, lookup = defaultLookup, log = 
     SFU_LISTEN_IP: set(env.SFU_LISTEN_IP) ?? (v6 ? '::' : '0.0.0.0'),
     SFU_ANNOUNCED_IP: set(env.SFU_ANNOUNCED_IP) ?? address,
   });
-  if (tls) plan.env.NODE_EXTRA_CA_CERTS = set(env.NODE_EXTRA_CA_CERTS) ?? tls.caCert;
+  if (tls) plan.env.NODE_EXTRA_CA_CERTS = extraCaCerts(env.NODE_EXTRA_CA_CERTS, tls);
   return {
     mode,
     ports,
     webOrigin,
     ...plan,
     tls,
-    lines: lanLines({ env, ports, webOrigin, tls, configuredCert: certFile, nodeCa: plan.env.NODE_EXTRA_CA_CERTS }),
+    lines: lanLines({ env, ports, webOrigin, tls, configuredCert: certFile }),
   };
 }
 
@@ -177,7 +180,25 @@ export function rtcPorts(env) {
   return Array.from({ length: Math.max(1, workers) }, (_, slot) => first + slot);
 }
 
-function lanLines({ env, ports, webOrigin, tls, configuredCert, nodeCa }) {
+/**
+ * What the SFU and the local node trust besides the system's CAs: the local CA, added to a
+ * NODE_EXTRA_CA_CERTS already set (Node reads one file only), as a bundle next to the CA.
+ */
+function extraCaCerts(current, tls) {
+  const given = set(current);
+  if (!given || path.resolve(given) === tls.caCert) return tls.caCert;
+  let theirs;
+  try {
+    theirs = fs.readFileSync(given, 'utf8');
+  } catch {
+    return tls.caCert; // Node would ignore an unreadable file too, with a warning
+  }
+  const bundle = path.join(tls.dir, 'extra-ca-certs.pem');
+  writeFileAtomic(bundle, `${theirs.trimEnd()}\n${fs.readFileSync(tls.caCert, 'utf8')}`, 0o644);
+  return bundle;
+}
+
+function lanLines({ env, ports, webOrigin, tls, configuredCert }) {
   const media = rtcPorts(env);
   const lines = [`open on each computer: ${webOrigin}`];
   if (tls) {
@@ -201,7 +222,5 @@ function lanLines({ env, ports, webOrigin, tls, configuredCert, nodeCa }) {
         : '; media ports are random (SFU_RTC_PORT=0): set SFU_RTC_PORT to open them'),
     `a participant's own inference node: npm run node -- --server ${webOrigin}${tls ? ' --ca ca-cert.pem' : ''}`,
   );
-  if (tls && nodeCa !== tls.caCert)
-    lines.push(`NODE_EXTRA_CA_CERTS is already set (${nodeCa}); it must hold the local CA`);
   return lines;
 }

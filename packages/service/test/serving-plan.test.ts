@@ -139,6 +139,19 @@ describe('planServing', () => {
     expect(plan.lines.join('\n')).toContain('must forward / and /sfu/');
   });
 
+  it('adds the local CA to a NODE_EXTRA_CA_CERTS already set (Node reads one file)', async () => {
+    const own = path.join(dataDir, 'corporate.pem');
+    fs.writeFileSync(own, '-----BEGIN CERTIFICATE-----\ncorporate\n-----END CERTIFICATE-----\n');
+    const plan = await planServing(
+      { HOLOCALL_PUBLIC_HOST: '192.168.7.20', NODE_EXTRA_CA_CERTS: own },
+      { dataDir, lookup: noLookup },
+    );
+    const bundle = fs.readFileSync(plan.env.NODE_EXTRA_CA_CERTS ?? '', 'utf8');
+    expect(plan.env.NODE_EXTRA_CA_CERTS).not.toBe(own);
+    expect(bundle).toContain('corporate');
+    expect(bundle).toContain(fs.readFileSync(plan.tls?.caCert ?? '', 'utf8'));
+  });
+
   it('refuses a certificate without its key', async () => {
     await expect(planServing({ WEB_TLS_CERT: '/x.pem' }, { dataDir, lookup: noLookup })).rejects.toThrow(
       /WEB_TLS_CERT and WEB_TLS_KEY/,
