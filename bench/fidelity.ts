@@ -47,7 +47,7 @@ async function portraits(): Promise<{ name: string; face: FixtureFace }[]> {
   // H3's portrait list (test/fixtures/faces-extra) when it is there; the fixture photo always.
   try {
     const mod = await import('../apps/inference/test/support/portrait-fixtures');
-    return mod.PORTRAITS.map((name: string) => ({ name, face: mod.portrait(name) }));
+    return mod.PORTRAITS.map((name) => ({ name, face: mod.portrait(name) }));
   } catch {
     return [{ name: 'astronaut', face: alignedFixture() }];
   }
