@@ -63,7 +63,7 @@ describe('SecureContextNotice', () => {
 
   it('renders none of the guarded page on the server, where the browser has not checked yet', () => {
     const child = createElement('p', { id: 'guarded' }, 'camera page');
-    const html = renderToStaticMarkup(createElement(RequireSecureContext, { what: 'a call', children: child }));
+    const html = renderToStaticMarkup(createElement(RequireSecureContext, { what: 'a call' }, child));
     expect(html).not.toContain('guarded');
     expect(html).toContain('Loading');
   });

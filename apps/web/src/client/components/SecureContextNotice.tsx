@@ -12,7 +12,7 @@ const serverSnapshot = () => 'unknown';
  * on the address the browser used), so nothing of `children` renders until the browser has
  * checked: a child's first effect never reaches for `navigator.mediaDevices` on an insecure page.
  */
-export function RequireSecureContext({ children, what }: { children: ReactNode; what: string }) {
+export function RequireSecureContext({ children, what }: { children?: ReactNode; what: string }) {
   const snapshot = useSyncExternalStore(noSubscription, clientSnapshot, serverSnapshot);
   if (snapshot === 'unknown') return <main className="page">Loading…</main>;
   const problem = JSON.parse(snapshot) as SecureContextProblem | 'ok';
