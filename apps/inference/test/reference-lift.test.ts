@@ -2,6 +2,7 @@ import { FACE_OVAL_LOOP, LANDMARK_COUNT, type RgbaImage } from '@holocall/face';
 import { HolocallError } from '@holocall/protocol';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { liftReference, type ReferenceLiftResult } from '../src/backends/reference/lift';
+import { preparePersonSegmenter } from '../src/backends/reference/person-segmenter';
 import { orbitDegrees, PreviewRenderer } from '../src/backends/reference/preview';
 import { RAY_END, RAY_START } from '../src/render/eg3d';
 import { rayGrid } from '../src/render/rays';
@@ -66,6 +67,7 @@ describe('reference lift of the fixture photo', () => {
   let prepared: PreparedTriplane;
 
   beforeAll(async () => {
+    await preparePersonSegmenter();
     face = alignedFixture();
     lift = liftReference({ image: face.image, landmarks: face.landmarks });
     renderer = await PreviewRenderer.create(0);

@@ -1,5 +1,7 @@
 import { parentPort } from 'node:worker_threads';
 import { HolocallError } from '@holocall/protocol';
+import { preparePersonSegmenter } from '../backends/reference/person-segmenter';
+import { createLogger } from '../log';
 import { type LiftJobInput, type LiftJobOutput, runLiftJob, transferablesOf } from './lift-job';
 
 /**
@@ -21,9 +23,20 @@ export type LiftWorkerReply =
 const port = parentPort;
 if (!port) throw new Error('lift-worker must run in a worker thread');
 
-port.on('message', (m: LiftWorkerRequest) => {
+// The segmentation model's wasm backend starts once per thread, with a warm-up pass, while the
+// thread waits for its first job; a job that arrives first waits for it. Should wasm not start,
+// lifts still run (on tfjs's CPU backend, ~1 s slower).
+const log = createLogger({ thread: 'lift-worker' });
+const segmenterReady = preparePersonSegmenter().then(
+  () => {},
+  (error: unknown) =>
+    log.warn('segmentation wasm backend did not start; lifts matte on the CPU backend', { error: String(error) }),
+);
+
+port.on('message', async (m: LiftWorkerRequest) => {
   const { jobId } = m;
   if (m.type === 'hang') for (;;);
+  await segmenterReady;
   try {
     const result = runLiftJob(m.input, (stage, fraction) =>
       port.postMessage({ type: 'progress', jobId, stage, fraction }),

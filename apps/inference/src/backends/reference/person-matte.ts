@@ -1,12 +1,12 @@
 import { FACE_OVAL_LOOP, LM, point } from '@holocall/face';
 import { HolocallError } from '@holocall/protocol';
 import type { AlignedImage } from '../../stages/contract';
-import { GraphModel } from './graph-model';
+import { SEGMENTER_SIZE as MODEL_SIZE, segmentPerson } from './person-segmenter';
 
 /**
  * The person's matte in the aligned photo, from a trained person-segmentation model: MediaPipe's
- * selfie segmentation (Apache-2.0; apps/inference/models/segmentation/PROVENANCE.md), run by the
- * project's own graph interpreter (graph-model.ts), synchronously, in the lift worker.
+ * selfie segmentation (Apache-2.0; apps/inference/models/segmentation/PROVENANCE.md), run by
+ * TensorFlow.js (person-segmenter.ts), synchronously, in the lift worker.
  *
  *  1. the photo, box-filtered to the model's 256², gives a person probability per model pixel;
  *  2. upsampled to the aligned resolution and refined with a guided filter against the photo's
@@ -37,9 +37,6 @@ export interface PersonMatteStats {
 
 export type PersonMatte = HeadMatte & { stats: PersonMatteStats };
 
-const MODEL_SIZE = 256;
-const MODEL_INPUT = 'input_1';
-const MODEL_OUTPUT = 'activation_10';
 /** Below this mean probability over the face oval, the model sees no person there. */
 export const MIN_FACE_SCORE = 0.5;
 /** The matte reaches this far below the chin, in forehead-to-chin heights (neck and the top of the shoulders). */
@@ -61,17 +58,6 @@ export const CROWN_HALF_WIDTH = 0.5;
 /** Guided filter: radius in pixels at 512 (scaled with the crop), and its regulariser (luminance variance units). */
 const GUIDE_RADIUS_512 = 6;
 const GUIDE_EPS = 2e-3;
-
-let model: GraphModel | null = null;
-
-/** The segmentation model, loaded once per thread (about 0.1 s; the lift worker calls it at start-up). */
-export function personSegmenter(): GraphModel {
-  if (!model) {
-    const path = new URL('../../../models/segmentation/selfie.json', import.meta.url).pathname;
-    model = GraphModel.load(decodeURIComponent(path), MODEL_INPUT, MODEL_OUTPUT);
-  }
-  return model;
-}
 
 /** The model's person probability at 256² (row-major) for a square planar RGB image in [0, 1]. */
 export function personProbability(image: AlignedImage): Float32Array {
@@ -95,7 +81,7 @@ export function personProbability(image: AlignedImage): Float32Array {
       }
     }
   }
-  return personSegmenter().run({ shape: [1, MODEL_SIZE, MODEL_SIZE, 3], data: input }).data;
+  return segmentPerson(input);
 }
 
 function insidePolygon(px: number, py: number, xs: number[], ys: number[]): boolean {
