@@ -167,14 +167,15 @@ describe('a lift the node answers with unavailable', () => {
     ws.json.filter((m) => m.type === 'register-sender').map((m) => `${m.source}:${m.avatarHash}`);
 
   /** The node asks for the photo, the page sends it, the node fails the lift. */
-  async function failLift(ws: FakeWebSocket) {
+  async function failLift(ws: FakeWebSocket, code: 'unavailable' | 'timeout' = 'unavailable') {
     ws.serverSend({ type: 'registered', peerId: 'peer-1', avatarHash: HASH, cacheHit: false, awaitingUpload: true });
     const uploads = ws.binaries.length;
     await vi.waitFor(() => expect(ws.binaries.length).toBe(uploads + 1));
     ws.serverSend({
       type: 'error',
-      code: 'unavailable',
-      message: 'the lift worker stopped: try again',
+      code,
+      message:
+        code === 'timeout' ? 'the lift took longer than 30000 ms: try again' : 'the lift worker stopped: try again',
       inReplyTo: 'enrollment',
       details: { peerId: 'peer-1' },
     });
@@ -209,6 +210,15 @@ describe('a lift the node answers with unavailable', () => {
       liftMs: 900,
     });
     expect(sources.at(-1)).toEqual({ source: 'avatar', detail: {} });
+    node.close();
+  });
+
+  it('retries a lift that ran past its deadline (a busy node), on the same policy', async () => {
+    const { node, ws, sources } = callWithOnePeer(new RetryPolicy({ delaysMs: [1000], maxAttempts: 3 }));
+    await failLift(ws, 'timeout');
+    expect(sources.at(-1)).toMatchObject({ source: 'synthetic', detail: { lift: { kind: 'retrying', attempt: 1 } } });
+    await vi.advanceTimersByTimeAsync(1000);
+    expect(registrations(ws).at(-1)).toBe(`enrollment:${HASH}`);
     node.close();
   });
 

@@ -401,8 +401,10 @@ export function connectInferenceNode(
               (message.inReplyTo === 'register-sender' ||
                 message.inReplyTo === 'enrollment' ||
                 entry.source === 'lifting');
-            // The node cannot lift for now (its lift worker stopped): the stand-in, and again later.
-            if (aboutLift && message.code === 'unavailable') retryLift(peerId, entry, message.message);
+            // The node cannot lift for now (its lift worker stopped, or a busy machine ran the lift
+            // past its deadline): the stand-in, and again later on the lift policy, which gives up.
+            if (aboutLift && (message.code === 'unavailable' || message.code === 'timeout'))
+              retryLift(peerId, entry, message.message);
             // The node could not register or lift this avatar: its stand-in head, said plainly.
             else if (message.inReplyTo === 'register-sender' || entry.source === 'lifting') fallBack(peerId, entry);
             else if (message.code === 'not_found' && entry.source !== 'synthetic') {
