@@ -18,6 +18,7 @@ import { dirname, resolve } from 'node:path';
 import { createRgbaImage, type RgbaImage } from '@holocall/face';
 import { writePng } from '@holocall/face/node';
 import { liftReference } from '../apps/inference/src/backends/reference/lift';
+import { preparePersonSegmenter } from '../apps/inference/src/backends/reference/person-segmenter';
 import { orbitDegrees, PreviewRenderer } from '../apps/inference/src/backends/reference/preview';
 import { ReferenceReenact } from '../apps/inference/src/backends/reference/reenact';
 import { PORTRAITS, portrait } from '../apps/inference/test/support/portrait-fixtures';
@@ -85,6 +86,7 @@ async function portraitsSheet(out: string): Promise<void> {
 }
 
 async function main(): Promise<void> {
+  await preparePersonSegmenter(); // the matte's model on tfjs's wasm backend (else the slow CPU one)
   if (process.argv[2] === '--portraits') {
     await portraitsSheet(resolve(process.argv[3] ?? 'bench/out/portraits-sheet.png'));
     return;

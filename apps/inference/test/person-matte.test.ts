@@ -145,14 +145,20 @@ describe.each(PORTRAITS)('whole head lifted from %s', (name) => {
     await renderer.close();
   });
 
-  it('renders at -30°, 0° and +30° without holes inside the silhouette', async () => {
+  it('renders at -30°, 0° and +30°, and nodding ±20°, without holes inside the silhouette', async () => {
     const face = portrait(name);
     const lift = liftReference({ image: face.image, landmarks: face.landmarks });
     const prepared = await renderer.prepare(lift.triplane);
     const size = 128;
-    for (const yaw of [-30, 0, 30]) {
-      const view = await renderer.render(prepared, null, orbitDegrees(yaw), size);
-      expect(holes(view), `yaw ${yaw}`).toBeLessThan(0.002 * size * size);
+    for (const [yaw, pitch] of [
+      [-30, 0],
+      [0, 0],
+      [30, 0],
+      [0, -20],
+      [0, 20],
+    ] as const) {
+      const view = await renderer.render(prepared, null, orbitDegrees(yaw, pitch), size);
+      expect(holes(view), `yaw ${yaw} pitch ${pitch}`).toBeLessThan(0.002 * size * size);
     }
   });
 });

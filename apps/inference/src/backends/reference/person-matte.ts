@@ -48,6 +48,8 @@ export const BELOW_CHIN = 0.4;
  */
 export const ACROSS = 0.85;
 export const ACROSS_BELOW_CHIN = 0.6;
+/** The shoulder band starts this far above the chin (forehead-to-chin heights): the jaw's lower quarter. */
+export const SHOULDER_LEVEL = 0.25;
 /**
  * Headwear and pale hair often get only a weak probability (the model is unsure of a white cap's
  * crown): above the forehead and within this many face widths of the centre line, this lower
@@ -220,6 +222,37 @@ function fillHoles(mask: Uint8Array, w: number, h: number): void {
   for (let p = 0; p < w * h; p++) if (!outside[p]) mask[p] = 1;
 }
 
+/**
+ * In the shoulder band (`body`: below SHOULDER_LEVEL, outside the face oval), the person's top
+ * edge may only descend (or stay) going out from the cheeks, column by column: shoulders slope
+ * down from the neck. A raised tip further out (a collar or a wedge of suit the model half sees,
+ * with background between it and the neck) is dropped, so the lifted body has no ledge that a
+ * turned view sees through. Only removes pixels, never adds wall.
+ */
+function descendingShoulders(
+  hard: Uint8Array,
+  body: Uint8Array,
+  w: number,
+  h: number,
+  leftX: number,
+  rightX: number,
+): void {
+  const top = (x: number) => {
+    for (let y = 0; y < h; y++) if (body[y * w + x] && hard[y * w + x]) return y;
+    return h;
+  };
+  for (const [start, step] of [
+    [leftX, -1],
+    [rightX, 1],
+  ] as const) {
+    let allowed = 0;
+    for (let x = Math.min(w - 1, Math.max(0, start)); x >= 0 && x < w; x += step) {
+      allowed = Math.max(allowed, top(x));
+      for (let y = 0; y < allowed; y++) if (body[y * w + x]) hard[y * w + x] = 0;
+    }
+  }
+}
+
 /** Grows a 0/1 mask by r pixels (square structuring element, separable). */
 function dilate(mask: Uint8Array, w: number, h: number, r: number): Uint8Array {
   const rows = new Uint8Array(w * h);
@@ -271,6 +304,7 @@ export function personMatte(image: AlignedImage, landmarks: ArrayLike<number>): 
 
   const face = new Uint8Array(area);
   const hard = new Uint8Array(area);
+  const body = new Uint8Array(area);
   let faceProb = 0;
   let facePixels = 0;
   for (let y = 0; y < h; y++) {
@@ -291,6 +325,7 @@ export function personMatte(image: AlignedImage, landmarks: ArrayLike<number>): 
       const along = dx * ux + dy * uy;
       const across = Math.abs((px - cx) * -uy + (py - cy) * ux);
       if (along < -BELOW_CHIN * H || across > (along < 0 ? ACROSS_BELOW_CHIN : ACROSS) * W) continue;
+      if (along < SHOULDER_LEVEL * H) body[p] = 1;
       const crown = along > H && across < CROWN_HALF_WIDTH * W;
       if (refined[p]! > (crown ? CROWN_THRESHOLD : 0.5)) hard[p] = 1;
     }
@@ -301,6 +336,14 @@ export function personMatte(image: AlignedImage, landmarks: ArrayLike<number>): 
       faceScore: Math.round(faceScore * 1000) / 1000,
     });
   }
+  descendingShoulders(
+    hard,
+    body,
+    w,
+    h,
+    Math.round(Math.min(left[0], right[0])),
+    Math.round(Math.max(left[0], right[0])),
+  );
   const { kept, dropped } = componentOf(hard, face, w, h);
   fillHoles(kept, w, h);
   // Soft edge: the refined alpha, but only next to the kept person (a dropped blob keeps no fringe).
