@@ -86,6 +86,19 @@ if (fs.existsSync(path.join(root, 'test', 'playwright.config.ts'))) {
   if (!countPlaywright(reportFile)) failures.push('e2e: no test report');
 }
 
+if (fs.existsSync(path.join(root, 'test', 'multi-host.config.ts'))) {
+  const reportFile = path.join(reportDir, 'e2e-multi-host.json');
+  step(
+    'end-to-end across hosts (network namespaces)',
+    bin('playwright'),
+    ['test', '--config', 'test/multi-host.config.ts'],
+    {
+      env: { ...process.env, PLAYWRIGHT_JSON_OUTPUT_NAME: reportFile },
+    },
+  );
+  if (!countPlaywright(reportFile)) failures.push('e2e multi-host: no test report');
+}
+
 console.log('');
 if (failures.length > 0) console.log(`failed steps: ${failures.join('; ')}`);
 console.log(`${totals.passed} passed, ${totals.failed} failed, ${totals.skipped} skipped`);

@@ -1,41 +1,6 @@
-import { expect, type Page, test } from '@playwright/test';
+import { expect, test } from '@playwright/test';
 import { hasSfu } from './env';
-import { closeAll, tileOf, twoInACall } from './helpers';
-
-/**
- * TEST HOOK, installed by the test before the page's scripts run: keeps every RTCPeerConnection
- * the page makes (mediasoup-client's transports) so the test can read their getStats.
- */
-async function keepPeerConnections(page: Page): Promise<void> {
-  await page.addInitScript(() => {
-    const Native = window.RTCPeerConnection;
-    const all: RTCPeerConnection[] = [];
-    (window as unknown as { __peerConnections: RTCPeerConnection[] }).__peerConnections = all;
-    window.RTCPeerConnection = class extends Native {
-      constructor(...args: ConstructorParameters<typeof RTCPeerConnection>) {
-        super(...args);
-        all.push(this);
-      }
-    } as typeof RTCPeerConnection;
-  });
-  await page.reload();
-}
-
-/** Audio packets and bytes received over all the page's peer connections (inbound-rtp, kind audio). */
-const audioIn = (page: Page) =>
-  page.evaluate(async () => {
-    const total = { packets: 0, bytes: 0 };
-    for (const pc of (window as unknown as { __peerConnections: RTCPeerConnection[] }).__peerConnections) {
-      if (pc.connectionState === 'closed') continue;
-      (await pc.getStats()).forEach((s) => {
-        if (s.type === 'inbound-rtp' && s.kind === 'audio') {
-          total.packets += s.packetsReceived ?? 0;
-          total.bytes += s.bytesReceived ?? 0;
-        }
-      });
-    }
-    return total;
-  });
+import { audioIn, closeAll, keepPeerConnections, tileOf, twoInACall } from './helpers';
 
 test.describe('call media', () => {
   test.skip(!hasSfu(), 'needs the SFU');

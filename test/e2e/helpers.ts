@@ -145,3 +145,35 @@ export async function closeAll(...people: { context: BrowserContext }[]): Promis
 /** The tile in which `viewer` sees `name`. */
 export const tileOf = (viewer: Page, name: string) =>
   viewer.locator(`[data-testid=peer-tile][data-peer-name=${JSON.stringify(name)}]`);
+
+/** TEST HOOK, before the page's scripts run: keeps each RTCPeerConnection it makes, for getStats. */
+export async function keepPeerConnections(page: Page): Promise<void> {
+  await page.addInitScript(() => {
+    const Native = window.RTCPeerConnection;
+    const all: RTCPeerConnection[] = [];
+    (window as unknown as { __peerConnections: RTCPeerConnection[] }).__peerConnections = all;
+    window.RTCPeerConnection = class extends Native {
+      constructor(...args: ConstructorParameters<typeof RTCPeerConnection>) {
+        super(...args);
+        all.push(this);
+      }
+    } as typeof RTCPeerConnection;
+  });
+  await page.reload();
+}
+
+/** Audio packets and bytes received over all the page's peer connections (inbound-rtp, kind audio). */
+export const audioIn = (page: Page) =>
+  page.evaluate(async () => {
+    const total = { packets: 0, bytes: 0 };
+    for (const pc of (window as unknown as { __peerConnections: RTCPeerConnection[] }).__peerConnections) {
+      if (pc.connectionState === 'closed') continue;
+      (await pc.getStats()).forEach((s) => {
+        if (s.type === 'inbound-rtp' && s.kind === 'audio') {
+          total.packets += s.packetsReceived ?? 0;
+          total.bytes += s.bytesReceived ?? 0;
+        }
+      });
+    }
+    return total;
+  });
