@@ -1,7 +1,22 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { liftReference, type ReferenceLiftResult } from '../src/backends/reference/lift';
+import { orbitDegrees } from '../src/backends/reference/preview';
 import { ReferenceReenact } from '../src/backends/reference/reenact';
 import { CpuRenderStage } from '../src/render/cpu-render-stage';
+import {
+  createDetailScratch,
+  detailPixel,
+  detailRows,
+  edgeGain,
+  prepareColumns,
+  RAY_COORD_FLOATS,
+  rowTaps,
+  textureRays,
+} from '../src/render/detail';
+import { MarchKernel } from '../src/render/march-kernel';
+import { marchSettings } from '../src/render/march-settings';
+import { CAMERA_PREPARED_FLOATS, prepareCamera } from '../src/render/rays';
+import { prepareRenderAsset } from '../src/render/render-asset';
 import { RenderPool } from '../src/render/render-pool';
 import type { PreparedTriplane, RenderRequest } from '../src/stages/contract';
 import { alignedFixture, type FixtureFace, MOUTH_OPEN } from './support/reference-fixtures';
@@ -147,5 +162,80 @@ describe('detail at output resolution', () => {
       }
     }
     expect(dark).toBeGreaterThan(darkNeutral + 150);
+  });
+
+  it('gives every pixel the general per-pixel result on its cell shortcuts (a turned quilt-sized view)', () => {
+    // A quilt view's ray grid (35 x 46 for 420 x 560) at 25°: silhouette, occlusion (nose before
+    // cheek), interior and empty cells all occur; each pixel of detailRows must be detailPixel's.
+    const asset = prepareRenderAsset(lift.triplane, { ...lift.sourceFace, photo: face.rgba });
+    expect(asset.texture).not.toBeNull();
+    const [W, H, outW, outH] = [35, 46, 420, 560];
+    const cam = new Float64Array(CAMERA_PREPARED_FLOATS);
+    prepareCamera(orbitDegrees(25, 5), cam, 0);
+    const kernel = new MarchKernel();
+    kernel.bind(asset.packed, asset.resolution, asset.occ);
+    const lowres = new Float32Array(W * H * 4);
+    const depth = new Float32Array(W * H);
+    const coords = new Float32Array(W * H * RAY_COORD_FLOATS);
+    kernel.marchRows(cam, 0, marchSettings(W, H, 20, 20), 0, H, lowres, 0, depth, 0);
+    textureRays(cam, 0, W, H, 0, H, lowres, 0, depth, 0, coords, 0, asset.texture, null);
+    const fast = new Uint32Array(outW * outH);
+    detailRows(lowres, 0, coords, 0, W, H, asset.texture, fast, outW, 0, 0, outW, outH, 0, outH, createDetailScratch());
+    const scratch = createDetailScratch();
+    prepareColumns(W, outW, scratch);
+    const view = { lowres, lowOffset: 0, coords, coordOffset: 0, srcW: W, srcH: H, tex: asset.texture };
+    const gain = edgeGain(W, H, outW, outH);
+    let worst = 0;
+    let covered = 0;
+    for (let y = 0; y < outH; y++) {
+      const { y0, y1, wy } = rowTaps(H, outH, y);
+      const u = 1 - wy;
+      scratch.by.set([
+        (u * u * u) / 6,
+        (3 * wy ** 3 - 6 * wy ** 2 + 4) / 6,
+        (-3 * wy ** 3 + 3 * wy ** 2 + 3 * wy + 1) / 6,
+        wy ** 3 / 6,
+      ]);
+      for (let x = 0; x < outW; x++) {
+        const want = detailPixel(view, x, y0, y1, wy, gain, scratch);
+        const got = fast[y * outW + x] as number;
+        if (got >>> 24 > 0) covered++;
+        for (let sh = 0; sh < 32; sh += 8)
+          worst = Math.max(worst, Math.abs(((got >>> sh) & 255) - ((want >>> sh) & 255)));
+      }
+    }
+    expect(covered).toBeGreaterThan(0.3 * outW * outH);
+    expect(worst).toBeLessThanOrEqual(1);
+  });
+
+  it('renders the same photo-textured pixels on worker threads as inline, quilt and expression included', async () => {
+    const threaded = new CpuRenderStage(await RenderPool.start(2));
+    try {
+      const pt = await threaded.prepare(lift.triplane, { ...lift.sourceFace, photo: face.rgba });
+      const residual = await new ReferenceReenact().residual({
+        source: lift.triplane,
+        sourceFace: lift.sourceFace,
+        driver: { kind: 'landmarks', code: MOUTH_OPEN },
+      });
+      const quilt: RenderRequest = {
+        cameras: [-12, -4, 4, 12].map((yaw) => orbitDegrees(yaw)),
+        layout: { kind: 'quilt', cols: 2, rows: 2 },
+        tileWidth: 210,
+        tileHeight: 280,
+        quality: 'interactive',
+      };
+      for (const [req, res] of [
+        [request, null],
+        [request, residual],
+        [quilt, null],
+      ] as const) {
+        const a = (await threaded.render(pt, res, req)).pixels.slice();
+        const b = (await newStage.render(pn, res, req)).pixels;
+        expect(Buffer.from(a).equals(Buffer.from(b))).toBe(true);
+        expect(a.some((v) => v > 0)).toBe(true);
+      }
+    } finally {
+      await threaded.close();
+    }
   });
 });
