@@ -72,7 +72,8 @@ async function portraitsSheet(out: string): Promise<void> {
       matted.data[4 * p + 3] = matte.alpha[p]! * 255;
     }
     place(sheet, matted, 1, row);
-    const prepared = await renderer.prepare(lift.triplane);
+    // With the photo, as a call renders it (the lift job attaches it): photo where it saw the surface.
+    const prepared = await renderer.prepare(lift.triplane, { ...lift.sourceFace, photo: face.rgba });
     for (const [k, yaw] of [-30, 0, 30].entries()) {
       place(sheet, await renderer.render(prepared, null, orbitDegrees(yaw), TILE), k + 2, row);
     }

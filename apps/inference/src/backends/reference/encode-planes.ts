@@ -30,7 +30,10 @@ import type { HeadFields } from './height-field';
  *   - only the front body's zx ramp exceeds it, and only between its cut and its front (about
  *     z in [zc - 0.1, 0.35]): a point above or below the box (|y| > 0.5), the only kind that sees
  *     the zx plane alone, enters views there only beyond about ±30° of camera pitch.
- * Colour: logits on the xy plane only (the photo seen along the source camera).
+ * Colour: logits on the xy plane (the photo seen along the source camera), plus, behind the
+ * equator only, a yz-plane term that turns each row's colour, with depth, towards a back colour
+ * (backColorLogits): the sides and back then change colour going back instead of repeating the
+ * silhouette edge's colour along the whole depth of the head.
  */
 export const DENSITY_STEEPNESS = 300;
 /** How far (world z) each body overlaps the other across the equator. */
@@ -56,6 +59,56 @@ export interface PlaneLayout {
   /** Back body profiles: from the side gb(y) per row, from above gt(x) per column (world z). */
   backSide: Float32Array;
   backTop: Float32Array;
+}
+
+/** Behind the equator (and its overlap), the back colour takes over within this depth (world units). */
+export const BACK_COLOR_DEPTH = 0.08;
+/** The back colour of a row averages the silhouette edge colours of the rows this many texels (at 256) either side. */
+const BACK_COLOR_ROWS_256 = 24;
+
+/**
+ * Per row j of the xy grid, the yz colour logit offset that takes the row's silhouette edge
+ * colour (the mean logit of its left and right edge texels, which is what the sides show) to a
+ * back colour: the edge colours of the neighbouring rows averaged (a vertical low-pass), so the
+ * back is smooth and made of the person's own side colours. Planar 3 x R; 0 for empty rows.
+ */
+export function backColorOffsets(fields: HeadFields, colors: Float32Array): Float32Array {
+  const R = fields.resolution;
+  const n = R * R;
+  const edge = new Float32Array(3 * R);
+  const has = new Uint8Array(R);
+  const edgeRgb = new Float32Array(3 * R);
+  for (let j = 0; j < R; j++) {
+    let lo = -1;
+    let hi = -1;
+    for (let i = 0; i < R; i++) {
+      if (!fields.silhouette[j * R + i]) continue;
+      if (lo < 0) lo = i;
+      hi = i;
+    }
+    if (lo < 0) continue;
+    has[j] = 1;
+    for (let c = 0; c < 3; c++) {
+      const a = colors[c * n + j * R + lo]!;
+      const b = colors[c * n + j * R + hi]!;
+      edge[c * R + j] = (colorLogitFor(a) + colorLogitFor(b)) / 2;
+      edgeRgb[c * R + j] = (a + b) / 2;
+    }
+  }
+  const k = Math.max(1, Math.round((BACK_COLOR_ROWS_256 * R) / 256));
+  const out = new Float32Array(3 * R);
+  for (let j = 0; j < R; j++) {
+    if (!has[j]) continue;
+    let m = 0;
+    const acc = [0, 0, 0];
+    for (let q = Math.max(0, j - k); q <= Math.min(R - 1, j + k); q++) {
+      if (!has[q]) continue;
+      m++;
+      for (let c = 0; c < 3; c++) acc[c]! += edgeRgb[c * R + q]!;
+    }
+    for (let c = 0; c < 3; c++) out[c * R + j] = colorLogitFor(acc[c]! / m) - edge[c * R + j]!;
+  }
+  return out;
 }
 
 /** Steepness (per world unit) of the back body's plane edges: 1.5 to the empty side within ~7 mm. */
@@ -181,6 +234,18 @@ export function encodeHead(fields: HeadFields, layout: PlaneLayout, colors: Floa
       d[b1 + row * R + col] = cutBack;
       const gb = layout.backSide[col]!;
       d[b0 + row * R + col] = backEdge(Math.max(gb - z, z - (zc + EQUATOR_OVERLAP)));
+    }
+  }
+  // yz colour: zero in front of the equator (the front keeps the photo), the back colour's
+  // offset fading in behind it.
+  const back = backColorOffsets(fields, colors);
+  for (let row = 0; row < R; row++) {
+    const s = (zc - EQUATOR_OVERLAP - texel(row, R)) / BACK_COLOR_DEPTH;
+    if (s <= 0) continue;
+    const wgt = s >= 1 ? 1 : s * s * (3 - 2 * s);
+    for (let c = 0; c < 3; c++) {
+      const o = planeChannelOffset(t, PLANE.yz, COLOR_CHANNELS[c]!);
+      for (let col = 0; col < R; col++) d[o + row * R + col] = wgt * back[c * R + col]!;
     }
   }
   // zx plane (u = z, v = x): the front depth ramp, turned back down beyond the band past the cut;

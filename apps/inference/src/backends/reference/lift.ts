@@ -7,6 +7,7 @@ import { encodeHead, type PlaneLayout, planeLayout } from './encode-planes';
 import { type HeadFields, headFields, texelCenter } from './height-field';
 import { samplePlanar } from './image';
 import { type HeadMatte, type PersonMatte, personMatte } from './person-matte';
+import { pushPullSmooth } from './push-pull';
 import { placeFace, type WorldFace } from './world-face';
 
 /**
@@ -17,8 +18,9 @@ import { placeFace, type WorldFace } from './world-face';
  *   2. matte the person off the background with a segmentation model (person-matte.ts);
  *   3. front relief + dome and a back cap as height fields over the xy grid (height-field.ts);
  *   4. colour: each xy texel takes the photo's colour where its front surface point projects
- *      through the source camera (so the source view reproduces the photo); texels whose point
- *      falls on background take the nearest head colour (so edges never blend in the wall);
+ *      through the source camera and faces it (so the source view reproduces the photo); where
+ *      the photo saw the surface edge-on, or saw matte edge, a smooth inpainting of the trusted
+ *      colours (push-pull), which is also what the sides and the back read;
  *   5. encode both as sharp separable density bodies plus colour logits (encode-planes.ts).
  *
  * Everything reenactment needs later is kept in a ReferenceModel (per source, computed once),
@@ -28,8 +30,16 @@ export const REFERENCE_LIFT_NAME = 'reference-classical-lift';
 
 /** A texel takes the photo's colour only where the matte, eroded by this many pixels, is head: edge pixels blend the wall in. */
 const COLOR_EROSION_PX = 3;
-/** Texels beyond the silhouette that still get a (filled) colour, so bilinear edges stay head-coloured. */
-const COLOR_FILL_MARGIN = 4;
+/**
+ * A texel keeps the photo's colour where its front surface faces the source camera with n . v
+ * above TRUST_FACING_HIGH, none of it below TRUST_FACING_LOW (smoothstep between); the rest is
+ * the smooth inpainting. The render stage takes the photo itself above about the same facing
+ * (render/source-texture.ts), so the tri-plane's colour shows where this one is smooth.
+ */
+const TRUST_FACING_LOW = 0.25;
+const TRUST_FACING_HIGH = 0.6;
+/** The inpainting is read at this push-pull level: cells of 2^3 = 8 texels (about 1.6 cm). */
+const SMOOTH_LEVEL = 3;
 
 export interface ReferenceModel {
   readonly resolution: number;
@@ -74,14 +84,62 @@ function checkInput(input: ReferenceLiftInput): void {
   }
 }
 
-/** Colours per xy texel: the photo along the source camera, background-free (see module comment). */
+/**
+ * How far a texel's front surface faces the source camera (n . v, 0..1) from the front
+ * height field's gradient: near the silhouette the dome turns away and the photo sees it at a
+ * grazing angle, squeezed into a few pixels.
+ */
+function facing(face: WorldFace, fields: HeadFields): Float32Array {
+  const R = fields.resolution;
+  const d = texelCenter(1, R) - texelCenter(0, R);
+  const out = new Float32Array(R * R);
+  const [ox, oy, oz] = face.pinhole.origin;
+  const h = fields.front;
+  const inside = fields.silhouette;
+  for (let j = 1; j < R - 1; j++) {
+    const y = texelCenter(j, R);
+    for (let i = 1; i < R - 1; i++) {
+      const p = j * R + i;
+      if (!inside[p]) continue;
+      // One-sided differences where a neighbour is outside (its depth is not a surface).
+      const l = inside[p - 1] ? p - 1 : p;
+      const r = inside[p + 1] ? p + 1 : p;
+      const u = inside[p - R] ? p - R : p;
+      const b = inside[p + R] ? p + R : p;
+      if (l === r || u === b) continue; // a one-texel sliver: seen edge-on
+      const gx = (h[r]! - h[l]!) / ((r - l) * d);
+      const gy = (h[b]! - h[u]!) / (((b - u) / R) * d);
+      const vx = ox - texelCenter(i, R);
+      const vy = oy - y;
+      const vz = oz - h[p]!;
+      const nv = (-gx * vx - gy * vy + vz) / (Math.hypot(gx, gy, 1) * Math.hypot(vx, vy, vz));
+      out[p] = Math.max(0, nv);
+    }
+  }
+  return out;
+}
+
+const smoothstep = (e0: number, e1: number, x: number) => {
+  const t = Math.min(1, Math.max(0, (x - e0) / (e1 - e0)));
+  return t * t * (3 - 2 * t);
+};
+
+/**
+ * Colours per xy texel (see the module comment): the photo along the source camera where it
+ * saw the surface squarely, and elsewhere (the dome turning away near the silhouette, the
+ * texels whose photo pixel is matte edge, everything the back and the sides read) a smooth
+ * push-pull inpainting of the trusted colours. Every point of the side wall and the back takes
+ * the xy texel at its (x, y), so these texels must not carry the silhouette edge's pixels: a
+ * 30° view would stretch each of them into a horizontal streak.
+ */
 function texelColors(image: AlignedImage, face: WorldFace, matte: HeadMatte, fields: HeadFields): Float32Array {
   const R = fields.resolution;
   const n = R * R;
-  const colors = new Float32Array(3 * n);
-  const known = new Uint8Array(n);
+  const photo = new Float32Array(3 * n);
+  const trust = new Float32Array(n);
   const tmp = new Float64Array(3);
   const solid = erodedMatte(matte, COLOR_EROSION_PX);
+  const nv = facing(face, fields);
   for (let j = 0; j < R; j++) {
     const y = texelCenter(j, R);
     for (let i = 0; i < R; i++) {
@@ -94,40 +152,15 @@ function texelColors(image: AlignedImage, face: WorldFace, matte: HeadMatte, fie
       const mx = Math.min(matte.width - 1, Math.max(0, Math.floor(u)));
       const my = Math.min(matte.height - 1, Math.max(0, Math.floor(v)));
       if (!solid[my * matte.width + mx]) continue;
-      for (let c = 0; c < 3; c++) colors[c * n + p] = samplePlanar(image, c, u, v);
-      known[p] = 1;
+      for (let c = 0; c < 3; c++) photo[c * n + p] = samplePlanar(image, c, u, v);
+      trust[p] = smoothstep(TRUST_FACING_LOW, TRUST_FACING_HIGH, nv[p]!);
     }
   }
-  // Fill: grow known colours outward ring by ring (mean of known 8-neighbours) over the
-  // silhouette plus a margin.
-  const target = Uint8Array.from(fields.silhouette);
-  for (let r = 0; r < COLOR_FILL_MARGIN; r++) dilate(target, R);
-  let frontier = true;
-  while (frontier) {
-    frontier = false;
-    const add: number[] = [];
-    for (let j = 1; j < R - 1; j++) {
-      for (let i = 1; i < R - 1; i++) {
-        const p = j * R + i;
-        if (known[p] || !target[p]) continue;
-        let m = 0;
-        const acc = [0, 0, 0];
-        for (let dj = -1; dj <= 1; dj++) {
-          for (let di = -1; di <= 1; di++) {
-            const q = p + dj * R + di;
-            if (!known[q]) continue;
-            m++;
-            for (let c = 0; c < 3; c++) acc[c]! += colors[c * n + q]!;
-          }
-        }
-        if (m > 0) {
-          for (let c = 0; c < 3; c++) colors[c * n + p] = acc[c]! / m;
-          add.push(p);
-        }
-      }
-    }
-    for (const p of add) known[p] = 1;
-    frontier = add.length > 0;
+  const smooth = pushPullSmooth(photo, trust, R, SMOOTH_LEVEL);
+  const colors = new Float32Array(3 * n);
+  for (let p = 0; p < n; p++) {
+    const t = trust[p]!;
+    for (let c = 0; c < 3; c++) colors[c * n + p] = t * photo[c * n + p]! + (1 - t) * smooth[c * n + p]!;
   }
   return colors;
 }
@@ -153,16 +186,6 @@ function erodedMatte(matte: HeadMatte, r: number): Uint8Array {
     }
   }
   return out;
-}
-
-function dilate(mask: Uint8Array, R: number): void {
-  const src = Uint8Array.from(mask);
-  for (let j = 1; j < R - 1; j++) {
-    for (let i = 1; i < R - 1; i++) {
-      const p = j * R + i;
-      if (!src[p] && (src[p - 1] || src[p + 1] || src[p - R] || src[p + R])) mask[p] = 1;
-    }
-  }
 }
 
 /**

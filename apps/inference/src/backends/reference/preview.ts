@@ -3,7 +3,7 @@ import { cameraFromAngles } from '@holocall/protocol';
 import { CpuRenderStage } from '../../render/cpu-render-stage';
 import type { QualityLevel } from '../../render/quality';
 import { RenderPool } from '../../render/render-pool';
-import type { PreparedTriplane } from '../../stages/contract';
+import type { PreparedTriplane, SourceFace } from '../../stages/contract';
 import type { Triplane } from '../../triplane/layout';
 
 /**
@@ -19,8 +19,9 @@ export class PreviewRenderer {
     return new PreviewRenderer(new CpuRenderStage(await RenderPool.start(threads)));
   }
 
-  prepare(t: Triplane): Promise<PreparedTriplane> {
-    return this.stage.prepare(t);
+  /** With a source face that carries its photo, views are textured from it as in a call (detail.ts). */
+  prepare(t: Triplane, sourceFace?: SourceFace): Promise<PreparedTriplane> {
+    return this.stage.prepare(t, sourceFace);
   }
 
   release(p: PreparedTriplane): void {
