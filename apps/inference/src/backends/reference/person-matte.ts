@@ -57,6 +57,74 @@ export const SHOULDER_LEVEL = 0.25;
  */
 export const CROWN_THRESHOLD = 0.15;
 export const CROWN_HALF_WIDTH = 0.5;
+/**
+ * Background fringe: where the model is unsure (probability below FRINGE_CONFIDENT, outside the
+ * face oval and the crown), a pixel whose colour is unlike every confident person pixel within
+ * FRINGE_RADIUS_512 (scaled with the crop) by more than FRINGE_COLOUR_DISTANCE, or that has no
+ * confident person pixel in reach, is background the model half-covered (a flagpole or a flag's stripe beside a cap). Distance in luminance and
+ * twice-weighted colour differences (B - Y, R - Y): a hue the person does not have counts most.
+ */
+export const FRINGE_CONFIDENT = 0.99;
+const FRINGE_RADIUS_512 = 16;
+export const FRINGE_COLOUR_DISTANCE = 0.3;
+const FRINGE_CHROMA_WEIGHT = 2;
+
+/** Opponent colour (Y, weighted B - Y, weighted R - Y) per pixel, interleaved. */
+function opponent(rgb: Float32Array, area: number): Float32Array {
+  const out = new Float32Array(3 * area);
+  for (let p = 0; p < area; p++) {
+    const r = rgb[p]!;
+    const g = rgb[area + p]!;
+    const b = rgb[2 * area + p]!;
+    const y = 0.299 * r + 0.587 * g + 0.114 * b;
+    out[3 * p] = y;
+    out[3 * p + 1] = FRINGE_CHROMA_WEIGHT * (b - y);
+    out[3 * p + 2] = FRINGE_CHROMA_WEIGHT * (r - y);
+  }
+  return out;
+}
+
+/**
+ * Drops unsure person pixels (`unsure`) whose colour no confident person pixel nearby has (see
+ * FRINGE_CONFIDENT); returns how many it dropped. Samples every other pixel of the window.
+ */
+function dropFringe(
+  hard: Uint8Array,
+  unsure: Uint8Array,
+  confident: Uint8Array,
+  rgb: Float32Array,
+  w: number,
+  h: number,
+): number {
+  const col = opponent(rgb, w * h);
+  const r = Math.max(4, Math.round((FRINGE_RADIUS_512 * w) / 512));
+  const limit = FRINGE_COLOUR_DISTANCE * FRINGE_COLOUR_DISTANCE;
+  const drop: number[] = [];
+  for (let y = 0; y < h; y++) {
+    for (let x = 0; x < w; x++) {
+      const p = y * w + x;
+      if (!unsure[p] || !hard[p]) continue;
+      let best = Number.POSITIVE_INFINITY;
+      for (let yy = Math.max(0, y - r); yy <= Math.min(h - 1, y + r) && best > limit; yy += 2) {
+        for (let xx = Math.max(0, x - r); xx <= Math.min(w - 1, x + r); xx += 2) {
+          const q = yy * w + xx;
+          if (!confident[q]) continue;
+          const d0 = col[3 * q]! - col[3 * p]!;
+          const d1 = col[3 * q + 1]! - col[3 * p + 1]!;
+          const d2 = col[3 * q + 2]! - col[3 * p + 2]!;
+          const d = d0 * d0 + d1 * d1 + d2 * d2;
+          if (d < best) best = d;
+          if (best <= limit) break;
+        }
+      }
+      // No confident person pixel in reach at all: an unsure outpost of the matte, dropped too.
+      if (best > limit) drop.push(p);
+    }
+  }
+  for (const p of drop) hard[p] = 0;
+  return drop.length;
+}
+
 /** Guided filter: radius in pixels at 512 (scaled with the crop), and its regulariser (luminance variance units). */
 const GUIDE_RADIUS_512 = 6;
 const GUIDE_EPS = 2e-3;
@@ -305,6 +373,8 @@ export function personMatte(image: AlignedImage, landmarks: ArrayLike<number>): 
   const face = new Uint8Array(area);
   const hard = new Uint8Array(area);
   const body = new Uint8Array(area);
+  const unsure = new Uint8Array(area);
+  const confident = new Uint8Array(area);
   let faceProb = 0;
   let facePixels = 0;
   for (let y = 0; y < h; y++) {
@@ -328,6 +398,8 @@ export function personMatte(image: AlignedImage, landmarks: ArrayLike<number>): 
       if (along < SHOULDER_LEVEL * H) body[p] = 1;
       const crown = along > H && across < CROWN_HALF_WIDTH * W;
       if (refined[p]! > (crown ? CROWN_THRESHOLD : 0.5)) hard[p] = 1;
+      if (up[p]! >= FRINGE_CONFIDENT) confident[p] = 1;
+      else if (!crown) unsure[p] = 1;
     }
   }
   const faceScore = facePixels > 0 ? faceProb / facePixels : 0;
@@ -336,6 +408,7 @@ export function personMatte(image: AlignedImage, landmarks: ArrayLike<number>): 
       faceScore: Math.round(faceScore * 1000) / 1000,
     });
   }
+  dropFringe(hard, unsure, confident, rgb, w, h);
   descendingShoulders(
     hard,
     body,
