@@ -13,12 +13,13 @@ import {
   rowTaps,
   textureRays,
 } from '../src/render/detail';
+import { createHalfScratch, halfRowsFor, halfSize, upsampleHalf } from '../src/render/detail-upsample';
 import { MarchKernel } from '../src/render/march-kernel';
 import { marchSettings } from '../src/render/march-settings';
 import { CAMERA_PREPARED_FLOATS, prepareCamera } from '../src/render/rays';
 import { prepareRenderAsset } from '../src/render/render-asset';
 import { RenderPool } from '../src/render/render-pool';
-import type { PreparedTriplane, RenderRequest } from '../src/stages/contract';
+import type { PreparedTriplane, RenderRequest, ResidualTriplane } from '../src/stages/contract';
 import { alignedFixture, type FixtureFace, MOUTH_OPEN } from './support/reference-fixtures';
 
 /** The detail path (render/detail.ts) against the old bilinear path, on the fixture face at 512 from its own camera. */
@@ -144,7 +145,7 @@ describe('detail at output resolution', () => {
       sourceFace: lift.sourceFace,
       driver: { kind: 'landmarks', code: MOUTH_OPEN },
     });
-    expect(residual?.textureWarp).toBeDefined();
+    expect((residual as ResidualTriplane | null)?.textureWarp).toBeDefined();
     const neutral = (await newStage.render(pn, null, request)).pixels.slice();
     const open = (await newStage.render(pn, residual, request)).pixels.slice();
     // Mouth box from the landmarks (13: upper inner lip, 14: lower inner lip; 78/308 corners).
@@ -237,5 +238,53 @@ describe('detail at output resolution', () => {
     } finally {
       await threaded.close();
     }
+  });
+
+  it('doubles a half-resolution detail image as bilinear (align_corners false) does, band by band', () => {
+    const [outW, outH] = [14, 10];
+    const [hw, hh] = [halfSize(outW), halfSize(outH)];
+    const half = new Uint32Array(hw * hh);
+    for (let p = 0; p < half.length; p++)
+      half[p] = ((p * 37) & 255) | (((p * 91) & 255) << 8) | (((p * 13) & 255) << 16) | (((255 - p * 5) & 255) << 24);
+    const out = new Uint32Array(outW * outH);
+    // Two bands, each with only the half rows it reads.
+    for (const [y0, y1] of [
+      [0, 4],
+      [4, 10],
+    ] as const) {
+      const [first, last] = halfRowsFor(outH, y0, y1);
+      upsampleHalf(
+        half.subarray(first * hw, (last + 1) * hw),
+        first,
+        out,
+        outW,
+        0,
+        0,
+        outW,
+        outH,
+        y0,
+        y1,
+        createHalfScratch(),
+      );
+    }
+    const at = (x: number, y: number, sh: number) => ((half[y * hw + x] as number) >>> sh) & 255;
+    let worst = 0;
+    for (let y = 0; y < outH; y++) {
+      const fy = Math.min(hh - 1, Math.max(0, y / 2 - 0.25));
+      const ya = Math.floor(fy);
+      const yb = Math.min(hh - 1, ya + 1);
+      for (let x = 0; x < outW; x++) {
+        const fx = Math.min(hw - 1, Math.max(0, x / 2 - 0.25));
+        const xa = Math.floor(fx);
+        const xb = Math.min(hw - 1, xa + 1);
+        for (let sh = 0; sh < 32; sh += 8) {
+          const top = at(xa, ya, sh) + (fx - xa) * (at(xb, ya, sh) - at(xa, ya, sh));
+          const bot = at(xa, yb, sh) + (fx - xa) * (at(xb, yb, sh) - at(xa, yb, sh));
+          const want = top + (fy - ya) * (bot - top);
+          worst = Math.max(worst, Math.abs((((out[y * outW + x] as number) >>> sh) & 255) - want));
+        }
+      }
+    }
+    expect(worst).toBeLessThan(1);
   });
 });

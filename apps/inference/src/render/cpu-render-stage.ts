@@ -30,6 +30,11 @@ export interface CpuRenderOptions {
    * the old path (the ray grid bilinearly upsampled), kept for benches and comparisons.
    */
   detail?: boolean;
+  /**
+   * The detail pass at the tile's full resolution on every level, also where the level's
+   * preset halves it (quilt views, quality.ts detailScale): for benches and comparisons.
+   */
+  fullDetail?: boolean;
 }
 
 /**
@@ -46,6 +51,7 @@ export class CpuRenderStage implements RenderStage {
   private readonly cameras = new Float64Array(MAX_QUILT_VIEWS * CAMERA_PREPARED_FLOATS);
 
   readonly detail: boolean;
+  readonly fullDetail: boolean;
   /** The frame's warp copied where render threads read it without a copy per job (grown, never shrunk). */
   private warpBuffer = new Float32Array(new SharedArrayBuffer(4));
 
@@ -54,6 +60,7 @@ export class CpuRenderStage implements RenderStage {
     options: CpuRenderOptions = {},
   ) {
     this.detail = options.detail ?? true;
+    this.fullDetail = options.fullDetail ?? false;
   }
 
   async prepare(triplane: Triplane, sourceFace?: SourceFace): Promise<CpuPrepared> {
@@ -108,6 +115,8 @@ export class CpuRenderStage implements RenderStage {
         ? {
             textureAssetId: source.texture ? source.id : 0,
             warp: source.texture && residual?.textureWarp ? this.sharedWarp(residual.textureWarp) : null,
+            // Half resolution needs even tile sides (the 2x upsampler's exact alignment).
+            scale: this.fullDetail || request.tileWidth % 2 || request.tileHeight % 2 ? 1 : preset.detailScale,
           }
         : null,
     };

@@ -8,6 +8,7 @@ import {
   RAY_COORD_FLOATS,
   textureRays,
 } from './detail';
+import { createHalfScratch, halfRowsFor, halfSize, upsampleHalf } from './detail-upsample';
 import type { MarchKernel } from './march-kernel';
 import type { MarchSettings } from './march-settings';
 import { CAMERA_PREPARED_FLOATS } from './rays';
@@ -37,8 +38,10 @@ export interface RenderJobSpec {
    * Detail at output resolution (detail.ts) instead of plain bilinear upsampling: null for the
    * old path. `textureAssetId` names the asset whose source texture colours the surface (the
    * source avatar's, also when the frame renders a working asset with a residual), 0 for none.
+   * `scale` 0.5: the detail pass at half the tile's resolution, doubled bilinearly into the tile
+   * (quality.ts detailScale; even tile sides only).
    */
-  detail: { textureAssetId: number; warp: JobWarp | null } | null;
+  detail: { textureAssetId: number; warp: JobWarp | null; scale: 1 | 0.5 } | null;
 }
 
 export interface RenderJobBuffers {
@@ -73,10 +76,16 @@ export function bandsFor(views: number, rayRows: number, threads: number): numbe
 export interface ChunkScratch {
   upsample: UpsampleScratch;
   detail: DetailScratch;
+  /** Half-resolution detail rows of one band (grown as needed) and the 2x upsampler's row. */
+  half: { image: Uint32Array; row: Int32Array };
 }
 
 export function createChunkScratch(): ChunkScratch {
-  return { upsample: createUpsampleScratch(), detail: createDetailScratch() };
+  return {
+    upsample: createUpsampleScratch(),
+    detail: createDetailScratch(),
+    half: { image: new Uint32Array(0), row: createHalfScratch() },
+  };
 }
 
 /** How long a detail chunk waits for a band another thread marches before the job fails (a dead worker). */
@@ -90,7 +99,7 @@ export function runChunks(
   scratch: ChunkScratch,
   texture: SourceTexture | null = null,
 ): number {
-  if (spec.detail) return runDetailChunks(kernel, spec, buf, scratch.detail, texture);
+  if (spec.detail) return runDetailChunks(kernel, spec, buf, scratch, texture);
   const total = chunkCount(spec);
   const s = spec.settings;
   const bandRows = Math.ceil(s.height / spec.bandsPerView);
@@ -152,10 +161,11 @@ function runDetailChunks(
   kernel: MarchKernel,
   spec: RenderJobSpec,
   buf: RenderJobBuffers,
-  scratch: DetailScratch,
+  scratch: ChunkScratch,
   texture: SourceTexture | null,
 ): number {
   const n = spec.views * spec.bandsPerView;
+  const half = spec.detail?.scale === 0.5;
   const s = spec.settings;
   const bandRows = Math.ceil(s.height / spec.bandsPerView);
   const rays = s.width * s.height;
@@ -201,19 +211,62 @@ function runDetailChunks(
     if (r1 <= r0) continue;
     const [y0, y1] = outputRowsForSourceBand(s.height, spec.tileHeight, r0, r1);
     if (y1 <= y0) continue;
-    const [first, last] = detailSourceRows(s.height, spec.tileHeight, y0, y1);
+    const tile = tiles[view]!;
+    // Detail rows [h0, h1) at the resolution the pass runs at (the tile's, or half of it).
+    const [h0, h1] = half ? halfRowsFor(spec.tileHeight, y0, y1).map((r, i) => r + i) : [y0, y1];
+    const detailH = half ? halfSize(spec.tileHeight) : spec.tileHeight;
+    const [first, last] = detailSourceRows(s.height, detailH, h0 as number, h1 as number);
     for (let b = Math.floor(first / bandRows); b <= Math.floor(last / bandRows); b++) {
       waitForBand(buf.bandsDone, view * spec.bandsPerView + b);
     }
-    const tile = tiles[view]!;
+    const lowOffset = view * rays * 4;
+    const coordOffset = view * rays * RAY_COORD_FLOATS;
+    if (!half) {
+      detailRows(
+        buf.lowres,
+        lowOffset,
+        buf.coords,
+        coordOffset,
+        s.width,
+        s.height,
+        texture,
+        buf.output32,
+        outStride,
+        tile.col * spec.tileWidth,
+        tile.row * spec.tileHeight,
+        spec.tileWidth,
+        spec.tileHeight,
+        y0,
+        y1,
+        scratch.detail,
+      );
+      continue;
+    }
+    const hw = halfSize(spec.tileWidth);
+    const need = hw * ((h1 as number) - (h0 as number));
+    if (scratch.half.image.length < need) scratch.half.image = new Uint32Array(need);
+    // The half-resolution rows written from row 0 of the scratch image (dstY = -h0).
     detailRows(
       buf.lowres,
-      view * rays * 4,
+      lowOffset,
       buf.coords,
-      view * rays * RAY_COORD_FLOATS,
+      coordOffset,
       s.width,
       s.height,
       texture,
+      scratch.half.image,
+      hw,
+      0,
+      -(h0 as number),
+      hw,
+      detailH,
+      h0 as number,
+      h1 as number,
+      scratch.detail,
+    );
+    upsampleHalf(
+      scratch.half.image,
+      h0 as number,
       buf.output32,
       outStride,
       tile.col * spec.tileWidth,
@@ -222,7 +275,7 @@ function runDetailChunks(
       spec.tileHeight,
       y0,
       y1,
-      scratch,
+      scratch.half.row,
     );
   }
   return done;
