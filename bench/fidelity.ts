@@ -5,14 +5,16 @@
  *   - frontal PSNR / SSIM against the aligned photo inside the (eroded) head matte, at 410 and 512;
  *   - sharpness: Laplacian energy inside the matte, render / photo (1 = as sharp as the photo),
  *     at 0° and ±20° (the turned views against the photo's own energy: a sharpness figure only);
- *   - ms per 512 flat view and per 8x6 quilt (420x560 tiles), old and new.
+ *   - identity: cosine of human's face-description embeddings (faceres), photo vs render at 512
+ *     at the source view and ±20° (human.match.similarity in brackets), with the photo against a
+ *     slightly rescaled copy of itself (512 -> 480 -> 512) as the ceiling;
+ *   - ms per 512 flat view and per 8x6 quilt (420x560 tiles): old, new (the quilt's detail at half
+ *     resolution, quality.ts detailScale) and new at full resolution (fullDetail), with the
+ *     Laplacian energy of the middle quilt view relative to the full-resolution one.
  * Writes a contact sheet (old | new at -20°, 0°, +20°, and one quilt tile each) to
  * bench/out/fidelity-sheet.png.
  *
- *   npx tsx bench/fidelity.ts [--threads=N]
- *
- * Not measured here yet: identity similarity (human's faceres): its Node build needs
- * @tensorflow/tfjs-converter, which the repository does not install.
+ *   npx tsx bench/fidelity.ts [--threads=N] [--no-identity]
  */
 import { mkdirSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
@@ -25,12 +27,15 @@ import { RenderPool } from '../apps/inference/src/render/render-pool';
 import { camerasForView } from '../apps/inference/src/render/view-cameras';
 import type { RenderRequest } from '../apps/inference/src/stages/contract';
 import { alignedFixture, type FixtureFace } from '../apps/inference/test/support/reference-fixtures';
-import { flag } from './inference/options';
+import { flag, hasFlag } from './inference/options';
 import { fmt, median, printTable } from './inference/timing';
-import { laplacianEnergy, maskedPsnr, maskedSsim, matteMask, resized } from './support/fidelity-metrics';
+import { laplacianEnergy, maskedPsnr, maskedSsim, matteMask, type Rgba, resized } from './support/fidelity-metrics';
+import { cosine, IdentityScorer } from './support/identity';
 
 const argv = process.argv.slice(2);
 const threads = Number(flag(argv, 'threads') ?? availableParallelism());
+const withIdentity = !hasFlag(argv, 'no-identity');
+const IDENTITY_YAWS = [-20, null, 20] as const;
 const SIZES = [410, 512];
 const YAWS = [-20, 0, 20];
 const QUILT = {
@@ -107,6 +112,8 @@ async function timeRenders(
 async function main(): Promise<void> {
   const oldStage = new CpuRenderStage(await RenderPool.start(threads), { detail: false });
   const newStage = new CpuRenderStage(await RenderPool.start(threads), { detail: true });
+  const fullStage = new CpuRenderStage(await RenderPool.start(threads), { detail: true, fullDetail: true });
+  const identity = withIdentity ? await IdentityScorer.start() : null;
   const faces = await portraits();
   const sheetTile = 256;
   const sheet: RgbaImage = {
@@ -122,6 +129,7 @@ async function main(): Promise<void> {
     const sourceFace = { ...lift.sourceFace, photo: face.rgba };
     const po = await oldStage.prepare(lift.triplane, sourceFace);
     const pn = await newStage.prepare(lift.triplane, sourceFace);
+    const pf = await fullStage.prepare(lift.triplane, sourceFace);
     const matte = lift.sourceFace.reference.matte;
     sourceCamera = lift.sourceFace.camera as Float32Array;
     const rows: (string | number)[][] = [];
@@ -148,27 +156,83 @@ async function main(): Promise<void> {
       rows.push([size, `${fmt(po0)} / ${fmt(pn0)}`, fmt(pn0 - po0), `${fmt(so, 3)} / ${fmt(sn, 3)}`, ...sharp]);
     }
     console.log(`\n${name}: frontal vs the aligned photo inside the matte (old / new)`);
-    printTable(['size', 'PSNR dB', 'gain dB', 'SSIM', 'sharpness -20°', 'sharpness source view', 'sharpness +20°'], rows);
+    printTable(
+      ['size', 'PSNR dB', 'gain dB', 'SSIM', 'sharpness -20°', 'sharpness source view', 'sharpness +20°'],
+      rows,
+    );
+    if (identity) {
+      const ref = await identity.embedding(face.rgba);
+      const copy = await identity.embedding(resized(resized(face.rgba, 480), 512));
+      if (!ref || !copy) throw new Error(`${name}: human finds no face in the photo`);
+      const cell = async (img: Rgba) => {
+        const e = await identity.embedding(img);
+        return e ? `${fmt(cosine(ref, e), 3)} (${fmt(identity.similarity(ref, e), 2)})` : 'no face';
+      };
+      const idRows: string[][] = [];
+      for (const [label, stage, prep] of [
+        ['old', oldStage, po],
+        ['new', newStage, pn],
+      ] as const) {
+        const row: string[] = [label];
+        for (const yaw of IDENTITY_YAWS) {
+          const r = await stage.render(prep, null, flat(yaw, 512));
+          row.push(await cell({ width: 512, height: 512, data: r.pixels.slice() }));
+        }
+        idRows.push(row);
+      }
+      console.log(
+        `identity: cosine of human faceres embeddings vs the photo (human.match.similarity); ceiling, the photo rescaled 512->480->512: ${fmt(cosine(ref, copy), 3)} (${fmt(identity.similarity(ref, copy), 2)})`,
+      );
+      printTable(['render', 'yaw -20°', 'source view', 'yaw +20°'], idRows);
+    }
     const flatOld = await timeRenders(oldStage, po, flat(15, 512), 10);
     const flatNew = await timeRenders(newStage, pn, flat(15, 512), 10);
     const quiltReq = {
       ...camerasForView(QUILT, { rotation: [0, 0, 0], translation: [0, 0, 0.6] }),
       quality: 'interactive' as const,
     };
-    const quiltOld = await timeRenders(oldStage, po, quiltReq, 3);
-    const quiltNew = await timeRenders(newStage, pn, quiltReq, 3);
+    // Interleaved so that a change in the machine's load falls on all three alike.
+    const qt: [number[], number[], number[]] = [[], [], []];
+    for (let rep = 0; rep < 3; rep++) {
+      qt[0].push(await timeRenders(oldStage, po, quiltReq, 1));
+      qt[1].push(await timeRenders(newStage, pn, quiltReq, 1));
+      qt[2].push(await timeRenders(fullStage, pf, quiltReq, 1));
+    }
+    const [quiltOld, quiltNew, quiltFull] = qt.map((t) => median(t.sort((a, b) => a - b))) as [number, number, number];
     printTable(
       ['render', 'old ms', 'new ms', 'new / old', 'new fps or quilts/s'],
       [
         ['flat 512x512 (64x64 rays)', fmt(flatOld), fmt(flatNew), fmt(flatNew / flatOld, 2), fmt(1000 / flatNew, 1)],
         [
-          'quilt 8x6 of 420x560 (35x46 rays)',
+          'quilt 8x6 of 420x560 (35x46 rays, detail at 210x280)',
           fmt(quiltOld),
           fmt(quiltNew),
           fmt(quiltNew / quiltOld, 2),
           fmt(1000 / quiltNew, 1),
         ],
+        [
+          'the same quilt, detail at 420x560 (fullDetail)',
+          fmt(quiltOld),
+          fmt(quiltFull),
+          fmt(quiltFull / quiltOld, 2),
+          fmt(1000 / quiltFull, 1),
+        ],
       ],
+    );
+    // Sharpness of the middle quilt view: Laplacian energy over its solid pixels, relative to full detail.
+    const tiles: RgbaImage[] = [];
+    for (const [stage, prep] of [
+      [oldStage, po],
+      [newStage, pn],
+      [fullStage, pf],
+    ] as const)
+      tiles.push(quiltTile((await stage.render(prep, null, quiltReq)).pixels.slice(), 24));
+    const full = tiles[2] as RgbaImage;
+    const solid = new Uint8Array(full.width * full.height);
+    for (let p = 0; p < solid.length; p++) solid[p] = (full.data[4 * p + 3] as number) === 255 ? 1 : 0;
+    const ef = laplacianEnergy(full, solid);
+    console.log(
+      `quilt view 24 sharpness relative to full-resolution detail: old ${fmt(laplacianEnergy(tiles[0] as RgbaImage, solid) / ef, 2)}, half-resolution detail ${fmt(laplacianEnergy(tiles[1] as RgbaImage, solid) / ef, 2)}`,
     );
     // Contact sheet rows: old (top) and new (bottom): -20°, 0°, +20°, quilt view 24.
     for (const [k, [stage, prep]] of (
@@ -199,6 +263,7 @@ async function main(): Promise<void> {
     }
     oldStage.release(po);
     newStage.release(pn);
+    fullStage.release(pf);
   }
   mkdirSync('bench/out', { recursive: true });
   writePng('bench/out/fidelity-sheet.png', sheet);
@@ -207,6 +272,7 @@ async function main(): Promise<void> {
   );
   await oldStage.close();
   await newStage.close();
+  await fullStage.close();
 }
 
 await main();
