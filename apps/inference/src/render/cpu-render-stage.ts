@@ -115,8 +115,7 @@ export class CpuRenderStage implements RenderStage {
         ? {
             textureAssetId: source.texture ? source.id : 0,
             warp: source.texture && residual?.textureWarp ? this.sharedWarp(residual.textureWarp) : null,
-            // Half resolution needs even tile sides (the 2x upsampler's exact alignment).
-            scale: this.fullDetail || request.tileWidth % 2 || request.tileHeight % 2 ? 1 : preset.detailScale,
+            scale: this.detailScale(preset.detailScale, request, grid),
           }
         : null,
     };
@@ -140,6 +139,16 @@ export class CpuRenderStage implements RenderStage {
       decodedSamples: decoded,
       ms: performance.now() - started,
     };
+  }
+
+  /**
+   * The preset's detail scale where half resolution still has at least twice the ray grid's
+   * resolution and the tile's sides are even (the 2x upsampler's exact alignment); else 1.
+   */
+  private detailScale(preset: 1 | 0.5, request: RenderRequest, grid: { width: number; height: number }): 1 | 0.5 {
+    if (this.fullDetail || preset === 1) return 1;
+    const { tileWidth: w, tileHeight: h } = request;
+    return w % 2 === 0 && h % 2 === 0 && w >= 4 * grid.width && h >= 4 * grid.height ? 0.5 : 1;
   }
 
   private sharedWarp(w: TextureWarp): JobWarp {
