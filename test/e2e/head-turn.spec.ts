@@ -22,6 +22,9 @@ test.describe('rendered heads', () => {
   test("the receiver's rendered head turns with the driver's yaw (measured on the rendered images)", async ({
     browser,
   }, testInfo) => {
+    // Two enrollments, a call and four waits for fresh renders: on 2 busy cores (the detail pass
+    // renders each frame at the tile's pixels) this runs past the default 90 s.
+    test.setTimeout(150_000);
     const script = { yaw: 0 };
     const { ada, grace } = await twoInACall(browser, 'Turn', async (who, page) => {
       if (who === 'ada') await scriptPoses(page, script);

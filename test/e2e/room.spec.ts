@@ -36,8 +36,9 @@ test.describe('rooms and calls', () => {
     browser,
   }) => {
     test.skip(!hasInference(), 'the inference node (apps/inference/src/main.ts) is not there yet');
-    // 48 views per quilt on the CPU renderer, on two loaded cores.
-    test.setTimeout(150_000);
+    // 48 views per quilt on the CPU renderer (each photo-textured at half the tile's pixels), on two
+    // loaded cores, and a page decoding 3360x3360 quilts on its main thread.
+    test.setTimeout(240_000);
     // Grace faces the camera squarely (scripted yaw 0, no pitch or roll): the quilt's views are then
     // the head seen from either side of straight ahead, and the outermost mirror each other.
     const { ada, grace } = await twoInACall(browser, 'Holo', async (who, page) => {
