@@ -1,6 +1,6 @@
 import fs from 'node:fs';
 import { defineConfig } from '@playwright/test';
-import { DATA_DIR, ensureCameraClip, services, WEB_ORIGIN } from './e2e/env';
+import { CHROMIUM_FLAGS, DATA_DIR, ensureCameraClip, services, WEB_ORIGIN } from './e2e/env';
 
 /**
  * End-to-end suites in real Chromium (Debian's /usr/bin/chromium, never a downloaded one)
@@ -29,19 +29,9 @@ export default defineConfig({
     launchOptions: {
       executablePath: process.env.CHROMIUM_PATH || '/usr/bin/chromium',
       args: [
-        '--headless',
-        '--no-sandbox',
-        '--disable-gpu',
-        '--disable-quic',
-        '--no-first-run',
-        '--disable-background-networking',
-        '--disable-component-update',
-        '--disable-sync',
-        '--use-fake-device-for-media-stream',
-        '--use-fake-ui-for-media-stream',
+        ...CHROMIUM_FLAGS,
         `--use-file-for-fake-video-capture=${clip}`,
         '--allow-loopback-in-peer-connection',
-        '--autoplay-policy=no-user-gesture-required',
         // WebGL2 (the lenticular view) on the software rasteriser: there is no GPU here.
         '--enable-unsafe-swiftshader',
       ],

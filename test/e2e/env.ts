@@ -53,6 +53,24 @@ export const SERVICE_ENV: Record<string, string> = {
   NEXT_TELEMETRY_DISABLED: '1',
 };
 
+/**
+ * Debian's Chromium, headless, with the fake camera and microphone granted (ARCHITECTURE.md's
+ * flags): what every end-to-end browser starts with; each config adds its own.
+ */
+export const CHROMIUM_FLAGS = [
+  '--headless',
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-quic',
+  '--no-first-run',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+  '--use-fake-device-for-media-stream',
+  '--use-fake-ui-for-media-stream',
+  '--autoplay-policy=no-user-gesture-required',
+];
+
 /** A moving clip of the face fixture (zoom, pan, a little roll), as the fake webcam plays it. */
 export function ensureCameraClip(): string {
   if (fs.existsSync(CAMERA_CLIP)) return CAMERA_CLIP;

@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { type Browser, type BrowserContext, chromium, type Page } from '@playwright/test';
-import { ensureCameraClip } from '../e2e/env';
+import { CHROMIUM_FLAGS, ensureCameraClip } from '../e2e/env';
 import { ownPhoto } from '../e2e/helpers';
 
 export { audioIn, keepPeerConnections } from '../e2e/helpers';
@@ -24,20 +24,6 @@ import { createLan, type Host, type Lan } from './netns';
 
 /** Chromium's permission for a page from the LAN to open a socket to this computer's loopback. */
 export const LOCAL_NETWORK = 'local-network-access';
-
-const CHROMIUM_FLAGS = [
-  '--headless',
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-quic',
-  '--no-first-run',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-  '--use-fake-device-for-media-stream',
-  '--use-fake-ui-for-media-stream',
-  '--autoplay-policy=no-user-gesture-required',
-];
 
 export interface Person {
   context: BrowserContext;
