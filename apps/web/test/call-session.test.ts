@@ -1,4 +1,4 @@
-import type { SignalingNotification } from '@holocall/protocol';
+import { DRIVER_DATA_LABEL, type SignalingNotification } from '@holocall/protocol';
 import { RetryPolicy } from '@holocall/service/retry';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import type { JoinRoomResponse } from '../src/client/api';
@@ -178,6 +178,35 @@ describe('a call that lost the SFU is retried on the policy', () => {
     expect(rejoin).toHaveBeenCalledTimes(1);
     expect(session.state).toBe('connected');
     session.close();
+  });
+
+  it('a peer who rejoins at the same moment (announced before our receive transport exists) is consumed', async () => {
+    vi.stubGlobal('MediaStream', class {});
+    const { session, signaling } = await joinedSession(async () => joinResponse());
+    const grace = { peerId: 'grace-2', userId: 'u_grace', avatarId: 'a_grace', displayName: 'Grace' };
+    sfu().owners.set('grace-mic', grace);
+    sfu().owners.set('grace-frames', grace);
+    // Both were told to rejoin; Grace's producers are announced while we are still making transports.
+    sfu().onNext('createWebRtcTransport', () => {
+      signaling.notify({ type: 'peerJoined', peer: grace });
+      signaling.notify({
+        type: 'newProducer',
+        producer: { producerId: 'grace-mic', kind: 'audio', source: 'mic', owner: grace },
+      });
+      signaling.notify({
+        type: 'newDataProducer',
+        dataProducer: { dataProducerId: 'grace-frames', label: DRIVER_DATA_LABEL, owner: grace },
+      });
+    });
+    signaling.notify(WORKER_DIED);
+    await vi.advanceTimersByTimeAsync(0);
+    expect(session.state).toBe('connected');
+    const recv = FakeDevice.current[1]!;
+    expect(recv.direction).toBe('recv');
+    expect(recv.consumed.sort()).toEqual(['grace-frames', 'grace-mic']);
+    expect([...session.peers.keys()]).toEqual(['grace-2']);
+    session.close();
+    vi.unstubAllGlobals();
   });
 
   it('REJOIN_POLICY gives up (the call can end failed, with a Retry button)', () => {

@@ -1,4 +1,4 @@
-import type { SignalingNotification } from '@holocall/protocol';
+import type { PeerIdentity, SignalingNotification } from '@holocall/protocol';
 
 /**
  * Fakes of what CallSession talks to, for unit tests (vi.mock swaps them in for
@@ -43,7 +43,15 @@ export type Answer = (body: Record<string, unknown>) => unknown;
 export class FakeSfu {
   readonly requests: { type: string; body: Record<string, unknown> }[] = [];
   private readonly failures = new Map<string, Error[]>();
+  private readonly hooks = new Map<string, () => void>();
+  /** Who owns each producer the test announced (the answer to `consume` names them). */
+  readonly owners = new Map<string, PeerIdentity>();
   private nextId = 1;
+
+  /** Runs `hook` once, as the SFU answers the next request of `type` (to interleave a notification). */
+  onNext(type: string, hook: () => void): void {
+    this.hooks.set(type, hook);
+  }
 
   /** The next `count` requests of `type` are answered with `error`. */
   fail(type: string, error: Error, count = 1): void {
@@ -58,6 +66,9 @@ export class FakeSfu {
     this.requests.push({ type, body });
     const failure = this.failures.get(type)?.shift();
     if (failure) throw failure;
+    const hook = this.hooks.get(type);
+    this.hooks.delete(type);
+    hook?.();
     switch (type) {
       case 'join':
         return {
@@ -74,6 +85,23 @@ export class FakeSfu {
           iceParameters: {},
           iceCandidates: [],
           dtlsParameters: {},
+        };
+      case 'consume':
+        return {
+          consumerId: `consumer-${this.nextId++}`,
+          producerId: body.producerId,
+          kind: 'audio',
+          rtpParameters: {},
+          owner: this.owners.get(String(body.producerId)),
+        };
+      case 'consumeData':
+        return {
+          dataConsumerId: `data-consumer-${this.nextId++}`,
+          dataProducerId: body.dataProducerId,
+          sctpStreamParameters: {},
+          label: 'driver',
+          protocol: '',
+          owner: this.owners.get(String(body.dataProducerId)),
         };
       case 'restartIce':
         return { iceParameters: { usernameFragment: `ice-${this.nextId++}` } };
@@ -132,6 +160,18 @@ export class FakeTransport extends Emitter {
 
   async restartIce({ iceParameters }: { iceParameters: unknown }): Promise<void> {
     this.iceRestarts.push(iceParameters);
+  }
+
+  readonly consumed: string[] = [];
+
+  async consume({ id, producerId }: { id: string; producerId: string }) {
+    this.consumed.push(producerId);
+    return { id, producerId, track: {}, close() {} };
+  }
+
+  async consumeData({ id, dataProducerId }: { id: string; dataProducerId: string }) {
+    this.consumed.push(dataProducerId);
+    return Object.assign(new Emitter(), { id, dataProducerId, binaryType: 'blob', close() {} });
   }
 
   async getStats(): Promise<Map<string, unknown>> {

@@ -94,6 +94,14 @@ export class CallSession {
   private dataProducer: DataProducer | null = null;
   private readonly consumers = new Map<string, Consumer>();
   private readonly dataConsumers = new Map<string, DataConsumer>();
+  /**
+   * Producers announced while we had no receive transport yet (between the join's answer and
+   * createWebRtcTransport): consumed once it exists. Without this, a peer who rejoins at the
+   * same moment as we do (both told to after a media worker died) would be in neither our
+   * join snapshot nor a notification we acted on, and would stay silent and frozen.
+   */
+  private readonly pendingProducers = new Map<string, ProducerInfo>();
+  private readonly pendingDataProducers = new Map<string, DataProducerInfo>();
   private join: JoinRoomResponse;
   private muted = false;
   private everConnected = false;
@@ -147,6 +155,12 @@ export class CallSession {
     const joined = await signaling.request('join', { roomId: this.join.roomId, token: this.join.roomToken });
     this.everConnected = true;
     this.selfPeerId = joined.self.peerId;
+    // On a rejoin everyone has a new peer id (the room was rebuilt): forget the old ones, or
+    // each would linger as a second tile that never gets a peerLeft. Done before any await, so
+    // a peer announced after this snapshot is never dropped as absent from it.
+    const present = new Set(joined.peers.map((p) => p.peerId));
+    for (const peerId of [...this.peers.keys()]) if (!present.has(peerId)) this.peers.delete(peerId);
+    for (const peer of joined.peers) this.upsertPeer(peer);
     const device = new Device();
     await device.load({ routerRtpCapabilities: joined.routerRtpCapabilities as never });
     this.device = device;
@@ -156,11 +170,6 @@ export class CallSession {
     });
     this.sendTransport = await this.createTransport('send');
     this.recvTransport = await this.createTransport('recv');
-    // On a rejoin everyone has a new peer id (the room was rebuilt): forget the old ones, or
-    // each would linger as a second tile that never gets a peerLeft.
-    const present = new Set(joined.peers.map((p) => p.peerId));
-    for (const peerId of [...this.peers.keys()]) if (!present.has(peerId)) this.peers.delete(peerId);
-    for (const peer of joined.peers) this.upsertPeer(peer);
     if (this.options.audioTrack && joined.grants.publishAudio) {
       this.micProducer = await this.sendTransport.produce({
         track: this.options.audioTrack,
@@ -178,9 +187,18 @@ export class CallSession {
         label: DRIVER_DATA_LABEL,
       });
     }
+    // The snapshot must be consumed for the join to count; one announced meanwhile may already
+    // be gone again (its owner left), which is logged, not a failed join.
+    const announced = [...this.pendingProducers.values()];
+    const announcedData = [...this.pendingDataProducers.values()];
+    this.pendingProducers.clear();
+    this.pendingDataProducers.clear();
+    const late = (what: string) => (e: Error) => this.log(`${what} failed`, { error: e.message });
     await Promise.all([
       ...joined.producers.map((p) => this.consume(p)),
       ...joined.dataProducers.map((p) => this.consumeData(p)),
+      ...announced.map((p) => this.consume(p).catch(late('consume'))),
+      ...announcedData.map((p) => this.consumeData(p).catch(late('consumeData'))),
     ]);
     this.setState('connected');
     this.log('joined', { peers: joined.peers.length });
@@ -271,7 +289,11 @@ export class CallSession {
   }
 
   private async consume(info: ProducerInfo): Promise<void> {
-    if (!this.recvTransport || this.consumers.has(info.producerId) || info.owner.peerId === this.selfPeerId) return;
+    if (this.consumers.has(info.producerId) || info.owner.peerId === this.selfPeerId) return;
+    if (!this.recvTransport) {
+      this.pendingProducers.set(info.producerId, info);
+      return;
+    }
     const res = await this.signaling!.request('consume', {
       transportId: this.recvTransport.id,
       producerId: info.producerId,
@@ -291,8 +313,11 @@ export class CallSession {
   }
 
   private async consumeData(info: DataProducerInfo): Promise<void> {
-    if (!this.recvTransport || this.dataConsumers.has(info.dataProducerId) || info.owner.peerId === this.selfPeerId)
+    if (this.dataConsumers.has(info.dataProducerId) || info.owner.peerId === this.selfPeerId) return;
+    if (!this.recvTransport) {
+      this.pendingDataProducers.set(info.dataProducerId, info);
       return;
+    }
     const res = await this.signaling!.request('consumeData', {
       transportId: this.recvTransport.id,
       dataProducerId: info.dataProducerId,
@@ -345,10 +370,12 @@ export class CallSession {
         void this.consumeData(n.dataProducer).catch((e: Error) => this.log('consumeData failed', { error: e.message }));
         break;
       case 'producerClosed':
+        this.pendingProducers.delete(n.producerId);
         this.consumers.get(n.producerId)?.close();
         this.consumers.delete(n.producerId);
         break;
       case 'dataProducerClosed':
+        this.pendingDataProducers.delete(n.dataProducerId);
         this.dataConsumers.get(n.dataProducerId)?.close();
         this.dataConsumers.delete(n.dataProducerId);
         break;
@@ -475,6 +502,8 @@ export class CallSession {
     for (const c of this.dataConsumers.values()) c.close();
     this.consumers.clear();
     this.dataConsumers.clear();
+    this.pendingProducers.clear();
+    this.pendingDataProducers.clear();
     this.sendTransport?.close();
     this.recvTransport?.close();
     this.sendTransport = null;
