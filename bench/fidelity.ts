@@ -21,6 +21,7 @@ import { availableParallelism } from 'node:os';
 import type { RgbaImage } from '@holocall/face';
 import { writePng } from '@holocall/face/node';
 import { liftReference } from '../apps/inference/src/backends/reference/lift';
+import '../apps/inference/src/backends/reference/person-segmenter';
 import { orbitDegrees } from '../apps/inference/src/backends/reference/preview';
 import { CpuRenderStage } from '../apps/inference/src/render/cpu-render-stage';
 import { RenderPool } from '../apps/inference/src/render/render-pool';

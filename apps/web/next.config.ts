@@ -21,8 +21,16 @@ const config: NextConfig = {
   reactStrictMode: true,
   poweredByHeader: false,
   // Workspace packages export TypeScript source; Next compiles them with the app (the face
-  // tracker's Web Worker too: TrackerClient.spawn's `new Worker(new URL(...))` is in @holocall/face).
-  transpilePackages: ['@holocall/protocol', '@holocall/face', '@holocall/db', '@holocall/sfu', '@holocall/service'],
+  // tracker's Web Worker too: TrackerClient.spawn's `new Worker(new URL(...))` is in @holocall/face;
+  // the page renderer's worker bundles @holocall/inference/page-engine).
+  transpilePackages: [
+    '@holocall/protocol',
+    '@holocall/face',
+    '@holocall/inference',
+    '@holocall/db',
+    '@holocall/sfu',
+    '@holocall/service',
+  ],
   // Loaded from node_modules at run time: PGlite reads its WASM and data files next to itself.
   serverExternalPackages: ['@electric-sql/pglite', 'pglite-prisma-adapter', 'pg', '@prisma/adapter-pg'],
   turbopack: { root: path.join(here, '..', '..') },

@@ -1,4 +1,10 @@
-import { decodeDriverFrame, ENVELOPE_KIND, encodeDriverFrame, encodeDriverFrameEnvelope } from '@holocall/protocol';
+import {
+  decodeDriverFrame,
+  ENVELOPE_KIND,
+  encodeDriverFrame,
+  encodeDriverFrameEnvelope,
+  quantizeAngle,
+} from '@holocall/protocol';
 import type { Page } from '@playwright/test';
 import { PORTS } from './env';
 
@@ -20,4 +26,36 @@ export async function scriptPoses(page: Page, script: { yaw: number }): Promise<
       server.send(Buffer.from(encodeDriverFrameEnvelope(peerId, encodeDriverFrame(frame))));
     });
   });
+}
+
+/**
+ * TEST HOOK, in the receiver's page, for a page that renders heads itself (no inference node):
+ * the page hands each driver frame to its renderer worker (`{ type: 'frame', frame }`); this
+ * wraps Worker.postMessage to rewrite the frame's yaw (bytes 14..19 of the header: yaw, pitch,
+ * roll as quantised i16) to a scripted one, leaving position and expression as tracked. Returns
+ * the setter; set before the page's scripts run (then reload or navigate).
+ */
+export async function scriptPosesInPage(page: Page): Promise<(yaw: number) => Promise<void>> {
+  await page.addInitScript(() => {
+    const post = Worker.prototype.postMessage;
+    const scope = window as unknown as { __scriptedYaw?: number };
+    Worker.prototype.postMessage = function (this: Worker, message: unknown, ...rest: unknown[]) {
+      const m = message as { type?: string; frame?: Uint8Array };
+      if (m?.type === 'frame' && m.frame && scope.__scriptedYaw !== undefined) {
+        const frame = m.frame.slice();
+        const view = new DataView(frame.buffer);
+        view.setInt16(14, scope.__scriptedYaw, true);
+        view.setInt16(16, 0, true);
+        view.setInt16(18, 0, true);
+        message = { ...m, frame };
+      }
+      return (post as (...args: unknown[]) => void).call(this, message, ...rest);
+    } as typeof Worker.prototype.postMessage;
+  });
+  return async (yaw) => {
+    const q = quantizeAngle(yaw);
+    await page.evaluate((v) => {
+      (window as unknown as { __scriptedYaw?: number }).__scriptedYaw = v;
+    }, q);
+  };
 }

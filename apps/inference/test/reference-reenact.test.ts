@@ -1,6 +1,8 @@
 import { INNER_LIP_LOOP, LEFT_EYE_LOOP, LM, OUTER_LIP_LOOP, type RgbaImage, RIGHT_EYE_LOOP } from '@holocall/face';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { liftReference, type ReferenceLiftResult } from '../src/backends/reference/lift';
+// Installs the node's segmentation model for the lift (segmenter-slot.ts).
+import '../src/backends/reference/person-segmenter';
 import { orbitDegrees, PreviewRenderer } from '../src/backends/reference/preview';
 import { ReferenceReenact } from '../src/backends/reference/reenact';
 import type { PreparedTriplane } from '../src/stages/contract';

@@ -1,5 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { liftReference, type ReferenceLiftResult } from '../src/backends/reference/lift';
+// Installs the node's segmentation model for the lift (segmenter-slot.ts).
+import '../src/backends/reference/person-segmenter';
 import { orbitDegrees } from '../src/backends/reference/preview';
 import { ReferenceReenact } from '../src/backends/reference/reenact';
 import { CpuRenderStage } from '../src/render/cpu-render-stage';

@@ -1,7 +1,8 @@
 #!/usr/bin/env node
-// Copies what the browser's face tracker loads at run time into public/vendor/, so the app
-// serves it itself: human's face models (blazeface, facemesh, iris) and tfjs's wasm
-// binaries. Never from a CDN. public/vendor/ is gitignored; this runs before every build
+// Copies what the browser loads at run time into public/vendor/, so the app serves it itself:
+// human's face models (blazeface, facemesh, iris) for the tracker, tfjs's wasm binaries, and
+// the selfie segmentation model the page renderer's lift runs when there is no node
+// (apps/inference/models/segmentation, PROVENANCE.md there). Never from a CDN. public/vendor/ is gitignored; this runs before every build
 // and is cheap when nothing changed (files are compared by size and mtime).
 import fs from 'node:fs';
 import { createRequire } from 'node:module';
@@ -15,6 +16,8 @@ const faceRequire = createRequire(path.join(appDir, '..', '..', 'packages', 'fac
 
 /** Face mesh + iris is all the tracker runs (packages/face/src/browser/tracker.ts). */
 export const MODEL_FILES = ['blazeface', 'facemesh', 'iris'].flatMap((name) => [`${name}.json`, `${name}.bin`]);
+/** The person-segmentation model the lift runs (the same files the node reads). */
+export const SEGMENTATION_FILES = ['selfie.json', 'selfie.bin'];
 
 function packageDir(name) {
   let dir = path.dirname(faceRequire.resolve(name));
@@ -48,7 +51,12 @@ export function copyVendor(log = console.log) {
   for (const file of wasmFiles) {
     if (copyIfChanged(path.join(wasmDist, file), path.join(out, 'tfjs', file))) copied++;
   }
-  log(`vendor: ${copied} file(s) copied, ${MODEL_FILES.length + wasmFiles.length} in public/vendor`);
+  const segmentation = path.join(appDir, '..', 'inference', 'models', 'segmentation');
+  for (const file of SEGMENTATION_FILES) {
+    if (copyIfChanged(path.join(segmentation, file), path.join(out, 'segmentation', file))) copied++;
+  }
+  const total = MODEL_FILES.length + wasmFiles.length + SEGMENTATION_FILES.length;
+  log(`vendor: ${copied} file(s) copied, ${total} in public/vendor`);
 }
 
 if (process.argv[1] && path.resolve(process.argv[1]) === fileURLToPath(import.meta.url)) copyVendor();

@@ -1,10 +1,11 @@
-import { alignFace } from '@holocall/face';
 import { checkEnrollmentImage } from '@holocall/protocol';
-import { alignedImageFromRgba } from '../backends/reference/image';
-import { liftReference, type ReferenceSourceFace } from '../backends/reference/lift';
+import type { ReferenceSourceFace } from '../backends/reference/lift';
+// The node's lifts segment with tfjs reading the model from disk (installed on import).
+import '../backends/reference/person-segmenter';
 import type { Triplane } from '../triplane/layout';
 import { decodeEnrollmentImage } from './decode-image';
 import { landmarksForImage } from './enrollment-landmarks';
+import { liftDecodedPhoto } from './lift-photo';
 
 /** An enrolled face to lift: image bytes as stored (PNG/JPEG) and the tracker's landmarks. */
 export interface LiftJobInput {
@@ -29,7 +30,7 @@ export type LiftJobProgress = (stage: LiftJobStage, fraction: number) => void;
 /**
  * The whole lift of an enrolled face, synchronous CPU work (~0.5 to 1.5 s on this machine for
  * a 512 crop): check the header and the landmarks, decode, FFHQ-align to the 512 crop, lift with
- * the classical reference backend. Every failure is a typed HolocallError. Runs in the lift
+ * the classical reference backend (lift-photo.ts). Every failure is a typed HolocallError. Runs in the lift
  * worker thread (lift-worker.ts), never on the node's main thread.
  */
 export function runLiftJob(input: LiftJobInput, progress: LiftJobProgress = () => {}): LiftJobOutput {
@@ -40,22 +41,11 @@ export function runLiftJob(input: LiftJobInput, progress: LiftJobProgress = () =
   progress('decode', 0);
   const photo = decodeEnrollmentImage(input.image, header);
   const t1 = performance.now();
-  progress('align', 0);
-  const aligned = alignFace(photo, landmarksChecked);
-  const liftInput = {
-    image: alignedImageFromRgba(aligned.image),
-    landmarks: aligned.landmarks,
-    resolution: input.resolution,
-  };
-  const t2 = performance.now();
-  progress('lift', 0);
-  const result = liftReference(liftInput, (_step, fraction) => progress('lift', fraction));
-  const t3 = performance.now();
+  const lifted = liftDecodedPhoto(photo, landmarksChecked, input.resolution, progress);
   return {
-    triplane: result.triplane,
-    // The aligned photo travels with the avatar: the render stage textures from it (detail.ts).
-    sourceFace: { ...result.sourceFace, photo: aligned.image },
-    ms: { decode: t1 - t0, align: t2 - t1, lift: t3 - t2, total: t3 - t0 },
+    triplane: lifted.triplane,
+    sourceFace: lifted.sourceFace,
+    ms: { decode: t1 - t0, ...lifted.ms, total: performance.now() - t0 },
   };
 }
 

@@ -10,14 +10,15 @@ import type {
 } from '../stages/contract';
 import type { Triplane } from '../triplane/layout';
 import { type JobWarp, jobWarpOf } from './detail';
+import type { RenderThreads } from './inline-render-pool';
 import { DEFAULT_TERMINATION_TRANSMITTANCE } from './march-kernel';
 import { marchSettings } from './march-settings';
 import { presetFor, rayGridFor } from './quality';
 import { assertRenderableCamera, CAMERA_PREPARED_FLOATS, prepareCamera } from './rays';
 import { createRenderAsset, prepareRenderAsset, type RenderAsset, updateRenderAsset } from './render-asset';
 import { bandsFor, type RenderJobSpec } from './render-job';
-import type { RenderPool } from './render-pool';
 import { renderSize } from './render-size';
+import { sharedBuffer } from './shared-memory';
 
 interface CpuPrepared extends PreparedTriplane {
   readonly asset: RenderAsset;
@@ -53,10 +54,10 @@ export class CpuRenderStage implements RenderStage {
   readonly detail: boolean;
   readonly fullDetail: boolean;
   /** The frame's warp copied where render threads read it without a copy per job (grown, never shrunk). */
-  private warpBuffer = new Float32Array(new SharedArrayBuffer(4));
+  private warpBuffer = new Float32Array(sharedBuffer(4));
 
   constructor(
-    private readonly pool: RenderPool,
+    private readonly pool: RenderThreads,
     options: CpuRenderOptions = {},
   ) {
     this.detail = options.detail ?? true;
@@ -156,7 +157,7 @@ export class CpuRenderStage implements RenderStage {
     if (w.srcV.length !== n || w.photoWeight.length !== n || n !== (w.box[2] - w.box[0]) * (w.box[3] - w.box[1])) {
       throw new RangeError('texture warp arrays do not match its box');
     }
-    if (this.warpBuffer.length < 3 * n) this.warpBuffer = new Float32Array(new SharedArrayBuffer(3 * n * 4));
+    if (this.warpBuffer.length < 3 * n) this.warpBuffer = new Float32Array(sharedBuffer(3 * n * 4));
     const buf = this.warpBuffer;
     buf.set(w.srcU, 0);
     buf.set(w.srcV, n);

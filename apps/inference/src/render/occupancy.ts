@@ -2,6 +2,7 @@ import { DENSITY_GAIN, DENSITY_OFFSET, RAW_EMPTY_THRESHOLD } from '../triplane/d
 import { TRIPLANE_PLANES } from '../triplane/layout';
 import { BOX_WARP } from './eg3d';
 import { PACKED_STRIDE } from './packed-planes';
+import { sharedBuffer } from './shared-memory';
 
 /**
  * A conservative occupancy grid: cell (x, y, z) is marked empty only when no point in it can
@@ -42,14 +43,14 @@ export function occupancyExtent(resolution: number): number {
   return BOX_WARP * (0.5 + 2 / resolution);
 }
 
-/** An occupancy grid; `shared` puts it in SharedArrayBuffers so render workers can read it. */
+/** An occupancy grid; `shared` puts it in shared memory (shared-memory.ts) so render workers can read it. */
 export function createOccupancy(resolution: number, cells = OCCUPANCY_CELLS, shared = false): Occupancy {
-  const Buffer = shared ? SharedArrayBuffer : ArrayBuffer;
+  const buffer = (bytes: number) => (shared ? sharedBuffer(bytes) : new ArrayBuffer(bytes));
   return {
     cells,
     extent: occupancyExtent(resolution),
-    grid: new Uint8Array(new Buffer(cells * cells * cells)),
-    bounds: new Float64Array(new Buffer(OCCUPANCY_BOUNDS_FLOATS * 8)),
+    grid: new Uint8Array(buffer(cells * cells * cells)),
+    bounds: new Float64Array(buffer(OCCUPANCY_BOUNDS_FLOATS * 8)),
   };
 }
 

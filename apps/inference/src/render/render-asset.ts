@@ -8,6 +8,7 @@ import {
   type OccupancyScratch,
 } from './occupancy';
 import { packedFloats, packRenderPlanes } from './packed-planes';
+import { sharedBuffer } from './shared-memory';
 import { buildSourceTexture, type SourceTexture } from './source-texture';
 
 /**
@@ -30,7 +31,7 @@ export interface RenderAsset {
 let nextAssetId = 1;
 
 export function createRenderAsset(resolution: number): RenderAsset {
-  const packed = new Float32Array(new SharedArrayBuffer(packedFloats(resolution) * 4));
+  const packed = new Float32Array(sharedBuffer(packedFloats(resolution) * 4));
   const occ = createOccupancy(resolution, undefined, true);
   return {
     id: nextAssetId++,

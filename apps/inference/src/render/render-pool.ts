@@ -1,11 +1,11 @@
 import { Worker } from 'node:worker_threads';
 import { RetryPolicy } from '@holocall/service/retry';
-import { RAY_COORD_FLOATS } from './detail';
-import { MarchKernel } from './march-kernel';
-import type { Occupancy } from './occupancy';
+import { InlineRenderPool, JobBufferSet, type JobResult, type RenderThreads } from './inline-render-pool';
 import type { RenderAsset } from './render-asset';
-import { createChunkScratch, type RenderJobBuffers, type RenderJobSpec, runChunks } from './render-job';
+import type { RenderJobBuffers, RenderJobSpec } from './render-job';
 import type { SourceTexture } from './source-texture';
+
+export type { JobResult } from './inline-render-pool';
 
 export type WorkerMessage =
   | {
@@ -23,11 +23,6 @@ export type WorkerMessage =
   | { type: 'job'; jobId: number; spec: RenderJobSpec; buffers: RenderJobBuffers };
 
 export type WorkerReply = { type: 'done'; jobId: number; chunks: number; decoded: number; error: string | null };
-
-export interface JobResult {
-  /** Samples decoded by all threads together. */
-  decoded: number;
-}
 
 /** Respawns allowed within RESPAWN_WINDOW_MS; a worker dying more often than that leaves the pool failed. */
 export const MAX_RESPAWNS_PER_WINDOW = 5;
@@ -60,7 +55,7 @@ type AssetMessage = Extract<WorkerMessage, { type: 'asset' }>;
  * worker starts and receives every attached asset, and the next job waits for it. More than
  * MAX_RESPAWNS_PER_WINDOW deaths in RESPAWN_WINDOW_MS leave the pool failed.
  */
-export class RenderPool {
+export class RenderPool implements RenderThreads {
   /** Attached assets by id, as posted to workers (a respawned worker gets them all again). */
   private readonly attached = new Map<number, AssetMessage | null>();
   private readonly pending = new Map<
@@ -75,15 +70,9 @@ export class RenderPool {
     }
   >();
   private jobId = 0;
-  private lowres = new Float32Array(new SharedArrayBuffer(4));
-  private depth = new Float32Array(new SharedArrayBuffer(4));
-  private coords = new Float32Array(new SharedArrayBuffer(4));
-  private bandsDone = new Int32Array(new SharedArrayBuffer(4));
-  private output = new Uint8Array(new SharedArrayBuffer(4));
-  private readonly counter = new Int32Array(new SharedArrayBuffer(4));
-  private readonly inlineKernel = new MarchKernel();
-  private readonly inlineScratch = createChunkScratch();
-  private readonly inlineAssets = new Map<number, RenderAsset>();
+  private readonly buffers = new JobBufferSet();
+  /** The pool of 0 threads runs every job here, on the calling thread. */
+  private readonly inline = new InlineRenderPool(this.buffers);
   private broken: Error | null = null;
   private busy = false;
   private closing = false;
@@ -176,7 +165,7 @@ export class RenderPool {
     if (this.attached.has(asset.id)) return;
     if (this.size === 0) {
       this.attached.set(asset.id, null);
-      this.inlineAssets.set(asset.id, asset);
+      this.inline.attach(asset);
       return;
     }
     const message: AssetMessage = {
@@ -196,39 +185,13 @@ export class RenderPool {
 
   detach(assetId: number): void {
     if (!this.attached.delete(assetId)) return;
-    this.inlineAssets.delete(assetId);
+    this.inline.detach(assetId);
     for (const w of this.workers) w.postMessage({ type: 'drop', id: assetId } satisfies WorkerMessage);
   }
 
-  /**
-   * Shared buffers sized for a job (grown, never shrunk). `lowresFloats` is 4 per ray; the
-   * detail path's per-ray depth and coordinates and its per-band flags (`bands`) come with it.
-   */
+  /** Shared buffers sized for a job (JobBufferSet.sizedFor). */
   buffersFor(lowresFloats: number, outputBytes: number, bands = 1): RenderJobBuffers {
-    const rays = Math.ceil(lowresFloats / 4);
-    if (this.lowres.length < lowresFloats) this.lowres = new Float32Array(new SharedArrayBuffer(lowresFloats * 4));
-    if (this.depth.length < rays) this.depth = new Float32Array(new SharedArrayBuffer(rays * 4));
-    if (this.coords.length < rays * RAY_COORD_FLOATS)
-      this.coords = new Float32Array(new SharedArrayBuffer(rays * RAY_COORD_FLOATS * 4));
-    if (this.bandsDone.length < bands) this.bandsDone = new Int32Array(new SharedArrayBuffer(bands * 4));
-    if (this.output.length < outputBytes) this.output = new Uint8Array(new SharedArrayBuffer(outputBytes));
-    const output = this.output.subarray(0, outputBytes);
-    const output32 = new Uint32Array(output.buffer, 0, outputBytes / 4);
-    return {
-      lowres: this.lowres,
-      output,
-      output32,
-      counter: this.counter,
-      depth: this.depth,
-      coords: this.coords,
-      bandsDone: this.bandsDone,
-    };
-  }
-
-  /** The texture a job colours from (its detail spec names the asset), for the inline path. */
-  private inlineTexture(spec: RenderJobSpec): SourceTexture | null {
-    const id = spec.detail?.textureAssetId ?? 0;
-    return id ? (this.inlineAssets.get(id)?.texture ?? null) : null;
+    return this.buffers.sizedFor(lowresFloats, outputBytes, bands);
   }
 
   async run(spec: RenderJobSpec, buffers: RenderJobBuffers): Promise<JobResult> {
@@ -239,18 +202,12 @@ export class RenderPool {
     try {
       while (this.respawning) await this.respawning;
       if (this.broken) throw this.broken;
-      Atomics.store(this.counter, 0, 0);
-      buffers.bandsDone.fill(0);
       if (spec.detail?.textureAssetId && !this.attached.has(spec.detail.textureAssetId)) {
         throw new Error(`texture asset ${spec.detail.textureAssetId} is not attached`);
       }
-      if (this.size === 0) {
-        const asset = this.inlineAssets.get(spec.assetId) as RenderAsset;
-        this.inlineKernel.bind(asset.packed, asset.resolution, asset.occ as Occupancy);
-        this.inlineKernel.samplesDecoded = 0;
-        runChunks(this.inlineKernel, spec, buffers, this.inlineScratch, this.inlineTexture(spec));
-        return { decoded: this.inlineKernel.samplesDecoded };
-      }
+      if (this.size === 0) return await this.inline.run(spec, buffers);
+      Atomics.store(buffers.counter, 0, 0);
+      buffers.bandsDone.fill(0);
       const jobId = ++this.jobId;
       const result = new Promise<JobResult>((resolve, reject) => {
         this.pending.set(jobId, { waiting: new Set(this.workers), decoded: 0, resolve, reject, error: null });

@@ -13,6 +13,7 @@ import {
   prepareCamera,
   rayDirection,
 } from './rays';
+import { sharedBuffer } from './shared-memory';
 
 /**
  * What the detail pass (detail.ts) textures a surface from, once per avatar in shared memory:
@@ -107,7 +108,7 @@ export function buildSourceTexture(
     matte && matte.width === w && matte.height === h && matte.alpha.length === w * h
       ? erode(matte.alpha, w, h, MATTE_EROSION_PX)
       : null;
-  const photo = new Uint32Array(new SharedArrayBuffer(w * h * 4));
+  const photo = new Uint32Array(sharedBuffer(w * h * 4));
   for (let p = 0; p < w * h; p++) {
     const a = eroded ? Math.round(Math.min(1, Math.max(0, eroded[p] as number)) * 255) : 255;
     photo[p] =
@@ -117,7 +118,7 @@ export function buildSourceTexture(
         (a << 24)) >>>
       0;
   }
-  const camera = new Float64Array(new SharedArrayBuffer(CAMERA_PREPARED_FLOATS * 8));
+  const camera = new Float64Array(sharedBuffer(CAMERA_PREPARED_FLOATS * 8));
   prepareCamera(face.camera!, camera, 0);
 
   // The source view's depth map, from the same kernel the frames use.
@@ -127,7 +128,7 @@ export function buildSourceTexture(
   const rgba = new Float32Array(S * S * 4);
   const depthPremul = new Float32Array(S * S);
   kernel.marchRows(camera, 0, marchSettings(S, S, 48, 48), 0, S, rgba, 0, depthPremul, 0);
-  const shadow = new Float32Array(new SharedArrayBuffer(S * S * 4));
+  const shadow = new Float32Array(sharedBuffer(S * S * 4));
   const px = new Float64Array(S * S * 3);
   const hit = new Uint8Array(S * S);
   const dir = new Float64Array(3);
@@ -147,7 +148,7 @@ export function buildSourceTexture(
     }
   }
   // Facing from the depth map: the normal from central (or one-sided) differences of the surface points.
-  const facing = new Float32Array(new SharedArrayBuffer(S * S * 4));
+  const facing = new Float32Array(sharedBuffer(S * S * 4));
   const ox = camera[CAM_OX] as number;
   const oy = camera[CAM_OX + 1] as number;
   const oz = camera[CAM_OX + 2] as number;

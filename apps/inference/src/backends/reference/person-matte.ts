@@ -1,12 +1,13 @@
 import { FACE_OVAL_LOOP, LM, point } from '@holocall/face';
 import { HolocallError } from '@holocall/protocol';
 import type { AlignedImage } from '../../stages/contract';
-import { SEGMENTER_SIZE as MODEL_SIZE, segmentPerson } from './person-segmenter';
+import { SEGMENTER_SIZE as MODEL_SIZE, personSegmenter } from './segmenter-slot';
 
 /**
  * The person's matte in the aligned photo, from a trained person-segmentation model: MediaPipe's
  * selfie segmentation (Apache-2.0; apps/inference/models/segmentation/PROVENANCE.md), run by
- * TensorFlow.js (person-segmenter.ts), synchronously, in the lift worker.
+ * TensorFlow.js, synchronously, in the lift worker (the node's person-segmenter.ts, or the page
+ * engine's in a page: segmenter-slot.ts).
  *
  *  1. the photo, box-filtered to the model's 256², gives a person probability per model pixel;
  *  2. upsampled to the aligned resolution and refined with a guided filter against the photo's
@@ -151,7 +152,7 @@ export function personProbability(image: AlignedImage): Float32Array {
       }
     }
   }
-  return segmentPerson(input);
+  return personSegmenter()(input);
 }
 
 function insidePolygon(px: number, py: number, xs: number[], ys: number[]): boolean {

@@ -7,6 +7,10 @@ import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-cpu';
 import { setWasmPaths } from '@tensorflow/tfjs-backend-wasm';
 import { type GraphModel, loadGraphModelSync } from '@tensorflow/tfjs-converter';
+import { runSegmentationModel } from './segmentation-model';
+import { installPersonSegmenter, SEGMENTER_SIZE } from './segmenter-slot';
+
+export { SEGMENTER_SIZE } from './segmenter-slot';
 
 /**
  * The person-segmentation model (MediaPipe selfie, models/segmentation/PROVENANCE.md) run by
@@ -19,9 +23,6 @@ import { type GraphModel, loadGraphModelSync } from '@tensorflow/tfjs-converter'
  * that never prepared it (a script, a test) gets tfjs's synchronous CPU backend instead, which
  * computes the same numbers (to ~1e-5) in about 1 s.
  */
-export const SEGMENTER_SIZE = 256;
-const MODEL_INPUT = 'input_1';
-const MODEL_OUTPUT = 'activation_10';
 
 export type SegmenterBackend = 'wasm' | 'cpu';
 
@@ -108,9 +109,6 @@ export function segmenterBackend(): SegmenterBackend {
  * Synchronous: on wasm once prepared, else on the CPU backend (see the module comment).
  */
 export function segmentPerson(input: Float32Array): Float32Array {
-  if (input.length !== SEGMENTER_SIZE * SEGMENTER_SIZE * 3) {
-    throw HolocallError.badRequest('segmentation model: the input must be 256 x 256 x 3', { length: input.length });
-  }
   if (!wasmReady) {
     if (preparing) {
       // setBackend('cpu') now would race the wasm start, whose completion then installs the wrong backend.
@@ -119,15 +117,8 @@ export function segmentPerson(input: Float32Array): Float32Array {
     tf.env().set('PROD', true);
     if (tf.engine().backendName !== 'cpu') void tf.setBackend('cpu'); // a registered synchronous backend: active at once
   }
-  const backend = segmenterBackend();
-  const model = modelFor(backend);
-  const out = tf.tidy(() => {
-    const x = tf.tensor4d(input, [1, SEGMENTER_SIZE, SEGMENTER_SIZE, 3]);
-    return model.execute({ [MODEL_INPUT]: x }, MODEL_OUTPUT) as tf.Tensor;
-  });
-  try {
-    return Float32Array.from(out.dataSync() as Float32Array);
-  } finally {
-    out.dispose();
-  }
+  return runSegmentationModel(modelFor(segmenterBackend()), input);
 }
+
+// The node's lifts segment with this model (segmenter-slot.ts); importing this module installs it.
+installPersonSegmenter(segmentPerson);

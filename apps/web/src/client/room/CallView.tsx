@@ -41,7 +41,7 @@ export function CallView({
   const inference = useRef<InferenceNode | null>(null);
   const capture = useRef<DriverCapture | null>(null);
   const viewer = useRef<ViewerOffset>(null);
-  const { session, inferenceStatus, nodeInfo, sources, mediaError, calibrating } = useCallSession({
+  const { session, inferenceStatus, nodeInfo, sources, renderer, pageInfo, mediaError, calibrating } = useCallSession({
     slug,
     join,
     choice,
@@ -141,7 +141,21 @@ export function CallView({
           still signed in?), so people are shown by their enrolled photos. Reload the page to try again.
         </p>
       )}
-      <NodeNotice status={inferenceStatus} without="people are shown by their enrolled photos" />
+      <NodeNotice
+        status={inferenceStatus}
+        without={
+          renderer === 'page'
+            ? 'this page draws the 3D heads itself (slower; flat and stereo only)'
+            : 'people are shown by their enrolled photos'
+        }
+      />
+      {renderer === 'page' && (
+        <p className="muted" data-testid="page-renderer-info">
+          Rendering in this page: the reference renderer on one thread of this tab
+          {pageInfo && !pageInfo.sharedMemory ? ', without cross-origin isolation (slower)' : ''}.
+          {mode === 'holographic' ? ' A holographic quilt needs the node: the display shows the centre view.' : ''}
+        </p>
+      )}
       {nodeInfo && (
         <p className="muted" data-testid="node-info">
           Rendering on this computer: {nodeInfo.renderer} on {nodeInfo.executionProvider}; expression:{' '}
@@ -163,6 +177,7 @@ export function CallView({
               name={p.identity.displayName ?? 'Someone'}
               link={p.link}
               inference={inferenceStatus}
+              renderer={renderer}
               source={sources[p.identity.peerId]?.source ?? 'pending'}
               liftFraction={sources[p.identity.peerId]?.fraction ?? null}
               lift={sources[p.identity.peerId]?.lift ?? null}
@@ -178,7 +193,7 @@ export function CallView({
       )}
       <aside className="self">
         <video ref={selfVideo} className="mirror" autoPlay playsInline muted data-testid="self-video" />
-        <StatsOverlay stats={stats} detectMs={detectMs} />
+        <StatsOverlay stats={stats} detectMs={detectMs} renderer={renderer} />
       </aside>
     </main>
   );

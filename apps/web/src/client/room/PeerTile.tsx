@@ -4,6 +4,7 @@ import { useEffect, useRef } from 'react';
 import type { PeerLink } from '../call/call-session';
 import type { DisplayMode } from '../display/view-spec';
 import type { InferenceStatus, LiftRetry, PeerSource } from '../inference/inference-types';
+import type { RendererKind } from '../page-render/renderer-choice';
 import type { PeerMediaStore } from './peer-media';
 
 export interface PeerTileProps {
@@ -11,6 +12,8 @@ export interface PeerTileProps {
   name: string;
   link: PeerLink;
   inference: InferenceStatus;
+  /** Who draws the head: the local node, this page (no node), or nobody (the enrolled photo). */
+  renderer: RendererKind;
   source: PeerSource;
   /** 0..1 while the node lifts this peer's photo. */
   liftFraction: number | null;
@@ -22,15 +25,16 @@ export interface PeerTileProps {
 }
 
 /**
- * One peer: their head as the inference node renders it (one view; both eyes side by side in
- * stereo; the centre view of the quilt in holographic mode), or, without an inference node,
- * their enrolled photo moved by their head pose, with the reason said plainly.
+ * One peer: their head as the inference node (or, without one, this page) renders it (one view;
+ * both eyes side by side in stereo; the centre view of the quilt in holographic mode), or, while
+ * nothing renders it, their enrolled photo moved by their head pose, with the reason said plainly.
  */
 export function PeerTile({
   peerId,
   name,
   link,
   inference,
+  renderer,
   source,
   liftFraction,
   lift,
@@ -39,6 +43,7 @@ export function PeerTile({
   audio,
 }: PeerTileProps) {
   const canvas = useRef<HTMLCanvasElement>(null);
+  const rendering = renderer !== 'none';
   const audioEl = useRef<HTMLAudioElement>(null);
 
   useEffect(() => {
@@ -78,7 +83,7 @@ export function PeerTile({
       ctx.fillStyle = '#000';
       ctx.fillRect(0, 0, c.width, c.height);
       const image = media.image;
-      if (image && inference === 'ready') {
+      if (image && rendering) {
         const { bitmap, header } = image;
         if (header.layout === 'quilt' && !(header.cols === 2 && header.rows === 1)) {
           const tw = header.width / header.cols;
@@ -110,7 +115,7 @@ export function PeerTile({
     };
     raf = requestAnimationFrame(draw);
     return () => cancelAnimationFrame(raf);
-  }, [peerId, store, inference]);
+  }, [peerId, store, rendering]);
 
   return (
     <figure
@@ -119,6 +124,7 @@ export function PeerTile({
       data-peer-name={name}
       data-link={link}
       data-inference={inference}
+      data-renderer={renderer}
       data-source={source}
       data-lift={lift?.kind ?? 'none'}
     >
@@ -127,32 +133,34 @@ export function PeerTile({
         <strong>{name}</strong> <span className={`badge ${link}`}>{link}</span>
         {inference === 'unavailable' && (
           <span className="badge warn" data-testid="no-inference">
-            no inference node: showing the enrolled photo
+            {renderer === 'page'
+              ? 'no inference node: drawn in this page'
+              : 'no inference node: showing the enrolled photo'}
           </span>
         )}
-        {inference === 'refused' && (
+        {inference === 'refused' && renderer !== 'page' && (
           <span className="badge warn" data-testid="inference-refused-tile">
             inference node refused this page: showing the enrolled photo
           </span>
         )}
         {inference === 'reconnecting' && <span className="badge warn">inference node reconnecting</span>}
-        {inference === 'ready' && source === 'lifting' && (
+        {rendering && source === 'lifting' && (
           <span className="badge" data-testid="lifting">
             building {name}'s 3D head{liftFraction === null ? '' : `: ${Math.round(liftFraction * 100)}%`}
           </span>
         )}
-        {inference === 'ready' && source === 'synthetic' && (
+        {rendering && source === 'synthetic' && (
           <span className="badge warn" data-testid="stand-in">
             stand-in head, not {name}: the inference node has no 3D avatar for them yet
           </span>
         )}
-        {inference === 'ready' && lift?.kind === 'retrying' && (
+        {rendering && lift?.kind === 'retrying' && (
           <span className="badge warn" data-testid="lift-retry">
             could not build {name}'s 3D head ({lift.message}); trying again in {Math.ceil(lift.delayMs / 1000)} s (try{' '}
             {lift.attempt} of {lift.maxAttempts})
           </span>
         )}
-        {inference === 'ready' && lift?.kind === 'gave-up' && (
+        {rendering && lift?.kind === 'gave-up' && (
           <span className="badge warn" data-testid="lift-gave-up">
             gave up building {name}'s 3D head after {lift.attempts} tries: {lift.message}
           </span>

@@ -1,9 +1,24 @@
 'use client';
 import { useEffect, useState } from 'react';
 import type { CallStats, StatsSnapshot } from '../call/call-stats';
+import type { RendererKind } from '../page-render/renderer-choice';
 
-/** kbps sent and received, frame rates, driver-frame and glass-to-glass latency, refreshed twice a second. */
-export function StatsOverlay({ stats, detectMs }: { stats: CallStats; detectMs: () => number }) {
+const RENDERER_LABEL: Record<RendererKind, string> = {
+  node: 'inference node',
+  page: 'this page',
+  none: 'none (enrolled photos)',
+};
+
+/** Who renders, kbps sent and received, frame rates, driver-frame and glass-to-glass latency, refreshed twice a second. */
+export function StatsOverlay({
+  stats,
+  detectMs,
+  renderer,
+}: {
+  stats: CallStats;
+  detectMs: () => number;
+  renderer: RendererKind;
+}) {
   const [s, setS] = useState<StatsSnapshot | null>(null);
   const [track, setTrack] = useState(0);
   useEffect(() => {
@@ -24,7 +39,13 @@ export function StatsOverlay({ stats, detectMs }: { stats: CallStats; detectMs: 
       data-glass-p50={s.glassToGlassMs?.p50}
       data-glass-p95={s.glassToGlassMs?.p95}
       data-tracker-ms={track || undefined}
+      data-renderer={renderer}
     >
+      <dt>rendering</dt>
+      <dd data-testid="renderer">
+        {RENDERER_LABEL[renderer]}
+        {renderer === 'none' ? '' : ` · ${s.fpsRendered} fps drawn`}
+      </dd>
       <dt>sent</dt>
       <dd data-testid="kbps-sent">
         {s.kbpsSent.toFixed(1)} kbps (driver frames {s.kbpsDriverSent.toFixed(1)})

@@ -13,7 +13,11 @@ import type {
   LiftRetry,
   NodeDescription,
   PeerSource,
+  PeerSourceDetail,
+  RenderedImage,
 } from '../inference/inference-types';
+import { PageRenderer, type PageRendererInfo } from '../page-render/page-renderer';
+import { RendererChoice, type RendererKind } from '../page-render/renderer-choice';
 import { keepPresence, sampleWireRates } from './call-upkeep';
 import type { LobbyChoice } from './Lobby';
 import type { PeerMediaStore } from './peer-media';
@@ -25,7 +29,12 @@ export interface CallSessionState {
   session: CallSession | null;
   inferenceStatus: InferenceStatus;
   nodeInfo: NodeDescription | null;
+  /** The sources of whoever renders now (the node's or the page's). */
   sources: PeerSources;
+  /** Who draws the heads: the local node, the page itself (no node), or nobody (enrolled photos). */
+  renderer: RendererKind;
+  /** How the page renderer started, once it was needed (null before, or when it could not start). */
+  pageInfo: PageRendererInfo | null;
   mediaError: string | null;
   /** The sender's neutral face is still being measured. */
   calibrating: boolean;
@@ -35,7 +44,7 @@ export interface CallSessionState {
 export interface CallSessionRefs {
   /** The self view: gets the camera stream, and is what the capture loop tracks. */
   selfVideo: RefObject<HTMLVideoElement | null>;
-  /** The local inference node (set while the call is up). */
+  /** Who renders: the local inference node, or the page's own renderer without one (set while the call is up). */
   inference: RefObject<InferenceNode | null>;
   /** The capture loop, once the camera and the call are up. */
   capture: RefObject<DriverCapture | null>;
@@ -86,7 +95,9 @@ export function useCallSession({
   const [session, setSession] = useState<CallSession | null>(null);
   const [inferenceStatus, setInferenceStatus] = useState<InferenceStatus>('connecting');
   const [nodeInfo, setNodeInfo] = useState<NodeDescription | null>(null);
-  const [sources, setSources] = useState<PeerSources>({});
+  const [sourcesBy, setSourcesBy] = useState<{ node: PeerSources; page: PeerSources }>({ node: {}, page: {} });
+  const [renderer, setRenderer] = useState<RendererKind>('none');
+  const [pageInfo, setPageInfo] = useState<PageRendererInfo | null>(null);
   const [mediaError, setMediaError] = useState<string | null>(null);
   const [calibrating, setCalibrating] = useState(true);
 
@@ -96,6 +107,23 @@ export function useCallSession({
     let tracker: TrackerClient | null = null;
     let call: CallSession | null = null;
 
+    const sourceSetter =
+      (from: 'node' | 'page') =>
+      (peerId: string, source: PeerSource, { progress, lift }: PeerSourceDetail) =>
+        setSourcesBy((all) => ({
+          ...all,
+          [from]: {
+            ...all[from],
+            [peerId]: { source, ...(progress ? { fraction: progress.fraction } : {}), ...(lift ? { lift } : {}) },
+          },
+        }));
+    // Images count only from whoever renders now (both may briefly draw during a switch).
+    const imageFrom = (from: RendererKind) => (image: RenderedImage) => {
+      if (renderers?.kind !== from) return image.bitmap.close();
+      store.setImage(image.peerId, image.bitmap, image.header);
+      stats.frameRendered(image.header.captureTimeMs);
+    };
+    let renderers: RendererChoice | null = null;
     // The join's token for the node lasts 4 h; a node (re)started after that gets a fresh one.
     const node = connectInferenceNode(
       { ...join.inference, refresh: () => api.inferenceToken() },
@@ -103,20 +131,28 @@ export function useCallSession({
         onStatus: (status, info) => {
           setInferenceStatus(status);
           setNodeInfo(info);
+          renderers?.nodeStatus(status);
         },
-        onImage: ({ peerId, header, bitmap }) => {
-          store.setImage(peerId, bitmap, header);
-          stats.frameRendered(header.captureTimeMs);
-        },
-        onPeerSource: (peerId, source, { progress, lift }) =>
-          setSources((s) => ({
-            ...s,
-            [peerId]: { source, ...(progress ? { fraction: progress.fraction } : {}), ...(lift ? { lift } : {}) },
-          })),
+        onImage: imageFrom('node'),
+        onPeerSource: sourceSetter('node'),
       },
     );
-    inference.current = node;
-    const roster = new PeerRoster(node, store);
+    renderers = new RendererChoice(
+      node,
+      () =>
+        new PageRenderer({
+          onImage: imageFrom('page'),
+          onPeerSource: sourceSetter('page'),
+          onReady: (info) => {
+            setPageInfo(info);
+            if (!info) renderers?.pageFailed();
+          },
+        }),
+      setRenderer,
+    );
+    renderers.nodeStatus(node.status);
+    inference.current = renderers;
+    const roster = new PeerRoster(renderers, store);
 
     const startCapture = (video: HTMLVideoElement, session: CallSession) => {
       tracker = TrackerClient.spawn(trackingOptions('video', TRACKER_ASSETS));
@@ -150,7 +186,7 @@ export function useCallSession({
         onFrame: (peerId, frame, bytes) => {
           stats.frameReceived(bytes.byteLength, frame.captureTimeMs);
           store.get(peerId).lastFrame = frame;
-          node.sendFrame(peerId, bytes);
+          renderers?.sendFrame(peerId, bytes);
         },
         log: (msg, fields) => console.debug('[call]', msg, fields ?? {}),
       });
@@ -171,11 +207,12 @@ export function useCallSession({
       capture.current?.stop();
       tracker?.close();
       call?.close();
-      node.close();
+      renderers?.close();
       for (const t of stream?.getTracks() ?? []) t.stop();
       store.clear();
     };
   }, [join, slug, choice, store, stats, rerender, selfVideo, inference, capture, viewer]);
 
-  return { session, inferenceStatus, nodeInfo, sources, mediaError, calibrating };
+  const sources = renderer === 'page' ? sourcesBy.page : sourcesBy.node;
+  return { session, inferenceStatus, nodeInfo, sources, renderer, pageInfo, mediaError, calibrating };
 }

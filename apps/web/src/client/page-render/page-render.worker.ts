@@ -1,0 +1,139 @@
+/**
+ * The page's own renderer, when no inference node answers: the node's lift, reenactment and
+ * renderer (@holocall/inference/page-engine) on this worker's thread, off the page's main thread
+ * (the tracker and the UI come first). Start it through PageRenderer. Frames arriving while one
+ * renders replace the waiting one of the same peer (latest wins); peers take turns.
+ */
+import { PageEngine } from '@holocall/inference/page-engine';
+import { installPageSegmenter } from '@holocall/inference/page-segmenter';
+import { type DriverFrame, decodeDriverFrame, HolocallError, type ViewSpec } from '@holocall/protocol';
+import type { PageRenderReply, PageRenderRequest } from './page-render-protocol';
+
+interface WorkerScope {
+  postMessage(message: PageRenderReply, transfer?: Transferable[]): void;
+  onmessage: ((event: MessageEvent<PageRenderRequest>) => void) | null;
+  location: { origin: string };
+}
+const scope = self as unknown as WorkerScope;
+const engine = new PageEngine();
+let ready: Promise<boolean> = Promise.resolve(false);
+/** Newest frame waiting per peer (Map order: the peer that waited longest first). */
+const waiting = new Map<string, { key: string; frame: DriverFrame; view: ViewSpec }>();
+let rendering = false;
+
+const reply = (message: PageRenderReply, transfer: Transferable[] = []) => scope.postMessage(message, transfer);
+const codeOf = (error: unknown) => (error instanceof HolocallError ? error.code : 'internal');
+const messageOf = (error: unknown) => (error instanceof Error ? error.message : String(error));
+
+/** The stored photo as the browser decodes it, unpremultiplied, as it was taken (normalised upright at upload). */
+async function decodePhoto(bytes: ArrayBuffer) {
+  let bitmap: ImageBitmap;
+  try {
+    bitmap = await createImageBitmap(new Blob([bytes]), { colorSpaceConversion: 'none', premultiplyAlpha: 'none' });
+  } catch (error) {
+    throw HolocallError.badRequest(`the browser cannot decode this photo (${messageOf(error)})`, {
+      reason: 'photo_undecodable',
+    });
+  }
+  const canvas = new OffscreenCanvas(bitmap.width, bitmap.height);
+  const ctx = canvas.getContext('2d', { willReadFrequently: true });
+  if (!ctx) throw new HolocallError('unavailable', 'no 2D canvas in this worker');
+  ctx.drawImage(bitmap, 0, 0);
+  bitmap.close();
+  return { width: canvas.width, height: canvas.height, data: ctx.getImageData(0, 0, canvas.width, canvas.height).data };
+}
+
+async function lift(m: Extract<PageRenderRequest, { type: 'lift' }>): Promise<void> {
+  try {
+    if (!(await ready)) throw new HolocallError('unavailable', 'the page renderer did not start');
+    const photo = await decodePhoto(m.photo);
+    const done = await engine.lift(m.key, photo, m.landmarks, { width: m.width, height: m.height }, (stage, f) =>
+      reply({ type: 'lift-progress', key: m.key, stage, fraction: f }),
+    );
+    reply({ type: 'lifted', key: m.key, ms: done.ms.total });
+    void pump();
+  } catch (error) {
+    reply({ type: 'lift-failed', key: m.key, code: codeOf(error), message: messageOf(error) });
+  }
+}
+
+/** Renders waiting frames until none is left, yielding between frames so newer ones replace older ones. */
+async function pump(): Promise<void> {
+  if (rendering) return;
+  rendering = true;
+  try {
+    for (;;) {
+      const next = [...waiting].find(([, w]) => engine.has(w.key));
+      if (!next) return;
+      const [peerId, job] = next;
+      waiting.delete(peerId);
+      try {
+        const { rendered, quality, ms } = await engine.render(job.key, job.frame, job.view);
+        const pixels = rendered.pixels.slice().buffer as ArrayBuffer;
+        reply(
+          {
+            type: 'image',
+            peerId,
+            seq: job.frame.seq,
+            captureTimeMs: job.frame.captureTimeMs,
+            renderMs: ms,
+            quality,
+            cols: job.view.kind === 'quilt' ? job.view.cols : 1,
+            rows: job.view.kind === 'quilt' ? job.view.rows : 1,
+            width: rendered.width,
+            height: rendered.height,
+            pixels,
+          },
+          [pixels],
+        );
+      } catch (error) {
+        reply({ type: 'frame-failed', peerId, code: codeOf(error), message: messageOf(error) });
+      }
+      await new Promise((resolve) => setTimeout(resolve, 0));
+    }
+  } finally {
+    rendering = false;
+  }
+}
+
+scope.onmessage = (event) => {
+  const m = event.data;
+  switch (m.type) {
+    case 'init': {
+      const started = performance.now();
+      ready = installPageSegmenter({
+        modelUrl: new URL(`${m.segmentationModelPath}selfie.json`, scope.location.origin).href,
+        wasmPath: new URL(m.wasmPath, scope.location.origin).href,
+      }).then(
+        (backend) => {
+          const sharedMemory = typeof SharedArrayBuffer === 'function';
+          reply({ type: 'ready', backend, sharedMemory, loadMs: performance.now() - started });
+          return true;
+        },
+        (error: unknown) => {
+          reply({ type: 'init-failed', message: messageOf(error) });
+          return false;
+        },
+      );
+      break;
+    }
+    case 'lift':
+      void lift(m);
+      break;
+    case 'forget':
+      engine.forget(m.key);
+      break;
+    case 'frame':
+      try {
+        waiting.delete(m.peerId);
+        waiting.set(m.peerId, { key: m.key, frame: decodeDriverFrame(m.frame), view: m.view });
+        void pump();
+      } catch (error) {
+        reply({ type: 'frame-failed', peerId: m.peerId, code: codeOf(error), message: messageOf(error) });
+      }
+      break;
+    case 'drop-peer':
+      waiting.delete(m.peerId);
+      break;
+  }
+};
