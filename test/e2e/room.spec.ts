@@ -94,7 +94,7 @@ test.describe('rooms and calls', () => {
     await closeAll(ada, grace);
   });
 
-  test('without a reachable inference node: says so plainly, shows the enrolled photo; a lost node shows reconnecting', async ({
+  test('without a reachable inference node: says so plainly and draws the heads in the page (the enrolled photo when it cannot); a lost node shows reconnecting', async ({
     browser,
   }) => {
     const { ada, grace } = await twoInACall(browser, 'No node');
@@ -124,9 +124,20 @@ test.describe('rooms and calls', () => {
     await joinCall(grace.page);
     await expect(grace.page.getByTestId('no-inference-notice')).toBeVisible({ timeout: 30_000 });
     const adaTile = grace.page.locator('[data-testid=peer-tile][data-peer-name=Ada]');
-    await expect(adaTile.getByTestId('no-inference')).toBeVisible({ timeout: 30_000 });
-    await expect(adaTile.locator('canvas')).toHaveAttribute('data-showing', 'photo', { timeout: 30_000 });
+    await expect(adaTile.getByTestId('no-inference')).toContainText('drawn in this page', { timeout: 30_000 });
+    await expect(adaTile).toHaveAttribute('data-renderer', 'page');
+    await expect(adaTile.locator('canvas')).toHaveAttribute('data-showing', 'render', { timeout: 90_000 });
     await expect(graceTile).toHaveCount(1);
+
+    // A page that cannot run its own renderer either (here: its segmentation model does not
+    // load) says why and shows the enrolled photo.
+    await grace.page.route('**/vendor/segmentation/**', (route) => route.abort());
+    await grace.page.reload();
+    await joinCall(grace.page);
+    await expect(grace.page.getByTestId('page-renderer-failed')).toBeVisible({ timeout: 30_000 });
+    await expect(adaTile.getByTestId('no-inference')).toContainText('showing the enrolled photo');
+    await expect(adaTile).toHaveAttribute('data-renderer', 'none');
+    await expect(adaTile.locator('canvas')).toHaveAttribute('data-showing', 'photo', { timeout: 30_000 });
     await closeAll(ada, grace);
   });
 });

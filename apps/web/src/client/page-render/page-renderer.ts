@@ -23,7 +23,8 @@ export interface PageRendererInfo {
 export interface PageRendererCallbacks {
   onImage: (image: RenderedImage) => void;
   onPeerSource: (peerId: string, source: PeerSource, detail: PeerSourceDetail) => void;
-  onReady: (info: PageRendererInfo | null) => void;
+  /** Once: how it started, or null and why it could not. */
+  onReady: (info: PageRendererInfo | null, error?: string) => void;
 }
 
 /**
@@ -63,9 +64,9 @@ export class PageRenderer implements InferenceNode {
       name: 'page-renderer',
     });
     this.worker.onmessage = (event: MessageEvent<PageRenderReply>) => this.onReply(event.data);
-    this.worker.onerror = () => {
+    this.worker.onerror = (event) => {
       this.status = 'unavailable';
-      callbacks.onReady(null);
+      callbacks.onReady(null, event.message || 'its worker failed to start');
     };
     this.post({ type: 'init', segmentationModelPath: SEGMENTATION_MODEL_PATH, wasmPath: TRACKER_ASSETS.wasmPath });
   }
@@ -86,7 +87,7 @@ export class PageRenderer implements InferenceNode {
         break;
       case 'init-failed':
         this.status = 'unavailable';
-        this.callbacks.onReady(null);
+        this.callbacks.onReady(null, m.message);
         break;
       case 'lift-progress':
         for (const peerId of this.peersOf(m.key))

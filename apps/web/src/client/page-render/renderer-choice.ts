@@ -15,6 +15,8 @@ export class RendererChoice implements InferenceNode {
   private page: InferenceNode | null = null;
   private readonly peers = new Map<string, { avatarHash: string; load: () => Promise<EnrollmentSource> }>();
   private view: ViewSpec | null = null;
+  /** The page renderer could not start: not chosen again in this page. */
+  private pageBroken = false;
   kind: RendererKind = 'none';
 
   constructor(
@@ -30,7 +32,7 @@ export class RendererChoice implements InferenceNode {
   /** Follows the node's status: `ready` chooses the node; no node (or one that refused or went away) chooses the page. */
   nodeStatus(status: InferenceStatus): void {
     if (status === 'connecting') return;
-    const next: RendererKind = status === 'ready' ? 'node' : 'page';
+    const next: RendererKind = status === 'ready' ? 'node' : this.pageBroken ? 'none' : 'page';
     if (next === 'page' && !this.page) {
       this.page = this.startPage();
       if (this.view) this.page.setView(this.view);
@@ -43,6 +45,7 @@ export class RendererChoice implements InferenceNode {
 
   /** The page renderer could not start: nobody renders while there is no node. */
   pageFailed(): void {
+    this.pageBroken = true;
     if (this.kind !== 'page') return;
     this.kind = 'none';
     this.onKind('none');

@@ -41,18 +41,19 @@ export function CallView({
   const inference = useRef<InferenceNode | null>(null);
   const capture = useRef<DriverCapture | null>(null);
   const viewer = useRef<ViewerOffset>(null);
-  const { session, inferenceStatus, nodeInfo, sources, renderer, pageInfo, mediaError, calibrating } = useCallSession({
-    slug,
-    join,
-    choice,
-    store,
-    stats,
-    rerender,
-    selfVideo,
-    inference,
-    capture,
-    viewer,
-  });
+  const { session, inferenceStatus, nodeInfo, sources, renderer, pageInfo, pageError, mediaError, calibrating } =
+    useCallSession({
+      slug,
+      join,
+      choice,
+      store,
+      stats,
+      rerender,
+      selfVideo,
+      inference,
+      capture,
+      viewer,
+    });
 
   // The view the node renders: set on mode changes, and (with parallax) as the viewer moves.
   useEffect(() => {
@@ -149,6 +150,11 @@ export function CallView({
             : 'people are shown by their enrolled photos'
         }
       />
+      {pageError && renderer === 'none' && (
+        <p className="notice" data-testid="page-renderer-failed">
+          This page could not draw the 3D heads itself ({pageError}), so people are shown by their enrolled photos.
+        </p>
+      )}
       {renderer === 'page' && (
         <p className="muted" data-testid="page-renderer-info">
           Rendering in this page: the reference renderer on one thread of this tab

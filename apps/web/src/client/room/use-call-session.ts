@@ -35,6 +35,8 @@ export interface CallSessionState {
   renderer: RendererKind;
   /** How the page renderer started, once it was needed (null before, or when it could not start). */
   pageInfo: PageRendererInfo | null;
+  /** Why the page renderer could not start (people are then shown by their photos). */
+  pageError: string | null;
   mediaError: string | null;
   /** The sender's neutral face is still being measured. */
   calibrating: boolean;
@@ -98,6 +100,7 @@ export function useCallSession({
   const [sourcesBy, setSourcesBy] = useState<{ node: PeerSources; page: PeerSources }>({ node: {}, page: {} });
   const [renderer, setRenderer] = useState<RendererKind>('none');
   const [pageInfo, setPageInfo] = useState<PageRendererInfo | null>(null);
+  const [pageError, setPageError] = useState<string | null>(null);
   const [mediaError, setMediaError] = useState<string | null>(null);
   const [calibrating, setCalibrating] = useState(true);
 
@@ -143,8 +146,9 @@ export function useCallSession({
         new PageRenderer({
           onImage: imageFrom('page'),
           onPeerSource: sourceSetter('page'),
-          onReady: (info) => {
+          onReady: (info, error) => {
             setPageInfo(info);
+            setPageError(info ? null : (error ?? 'unknown error'));
             if (!info) renderers?.pageFailed();
           },
         }),
@@ -214,5 +218,5 @@ export function useCallSession({
   }, [join, slug, choice, store, stats, rerender, selfVideo, inference, capture, viewer]);
 
   const sources = renderer === 'page' ? sourcesBy.page : sourcesBy.node;
-  return { session, inferenceStatus, nodeInfo, sources, renderer, pageInfo, mediaError, calibrating };
+  return { session, inferenceStatus, nodeInfo, sources, renderer, pageInfo, pageError, mediaError, calibrating };
 }
