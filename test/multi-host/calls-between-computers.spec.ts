@@ -58,6 +58,7 @@ test.describe
         [grace.page, 'Ada'],
       ] as const) {
         const tile = tileOf(viewer, other);
+        await expect(tile).toHaveAttribute('data-renderer', 'node', { timeout: 60_000 });
         await expect(tile).toHaveAttribute('data-source', 'avatar', { timeout: 120_000 });
         await expect(tile.locator('canvas')).toHaveAttribute('data-showing', 'render', { timeout: 60_000 });
         await expect.poll(frames(viewer, 'data-frames-drawn'), { timeout: 60_000 }).toBeGreaterThan(5);
@@ -67,15 +68,18 @@ test.describe
         await expect.poll(async () => (await audioIn(page)).packets, { timeout: 30_000 }).toBeGreaterThan(20);
       }
 
-      // Ada's node dies and comes back: her page notices both, with no reload.
+      // Ada's node dies and comes back: her page notices both, with no reload; meanwhile the page
+      // draws Grace itself, and hands back to the node.
       await world.stopNode(hosts.ada);
       const status = ada.page.getByTestId('inference-status');
       await expect(status).not.toContainText('ready', { timeout: 30_000 });
-      const drawnWhileDown = await frames(ada.page, 'data-frames-drawn')();
+      await expect(tileOf(ada.page, 'Grace')).toHaveAttribute('data-renderer', 'page', { timeout: 30_000 });
       await world.startNode(hosts.ada);
       await expect(status).toContainText('ready', { timeout: 60_000 });
+      await expect(tileOf(ada.page, 'Grace')).toHaveAttribute('data-renderer', 'node', { timeout: 30_000 });
       await expect(tileOf(ada.page, 'Grace')).toHaveAttribute('data-source', 'avatar', { timeout: 120_000 });
-      await expect.poll(frames(ada.page, 'data-frames-drawn'), { timeout: 60_000 }).toBeGreaterThan(drawnWhileDown + 5);
+      const drawnByNode = await frames(ada.page, 'data-frames-drawn')();
+      await expect.poll(frames(ada.page, 'data-frames-drawn'), { timeout: 60_000 }).toBeGreaterThan(drawnByNode + 5);
 
       // Grace's network drops for 10 s: her page says it is reconnecting, then the call resumes.
       const callState = grace.page.getByTestId('call-state');
@@ -93,7 +97,8 @@ test.describe
         .poll(frames(grace.page, 'data-frames-received'), { timeout: 60_000 })
         .toBeGreaterThan(receivedAfter + 10);
 
-      // A third participant, with no node on her computer, is told the exact command.
+      // A third participant, with no node on her computer, is told the exact command, and her
+      // page draws the others itself meanwhile.
       const cleo = await world.personAt(hosts.cleo, 'Cleo');
       await cleo.page.goto(link);
       await cleo.page.getByTestId('join-call').click();
@@ -101,6 +106,9 @@ test.describe
       await expect(cleo.page.getByTestId('node-command')).toContainText(`npm run node -- --server ${world.origin}`, {
         timeout: 30_000,
       });
-      await expect(tileOf(cleo.page, 'Ada')).toBeVisible();
+      await expect(tileOf(cleo.page, 'Ada')).toHaveAttribute('data-renderer', 'page', { timeout: 30_000 });
+      await expect(tileOf(cleo.page, 'Ada').locator('canvas')).toHaveAttribute('data-showing', 'render', {
+        timeout: 120_000,
+      });
     });
   });
