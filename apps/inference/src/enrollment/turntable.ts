@@ -1,6 +1,5 @@
 import { cameraFromAngles, HolocallError } from '@holocall/protocol';
-import type { AvatarCache } from '../senders/avatar-cache';
-import type { RenderStage } from '../stages/contract';
+import type { PreparedTriplane, RenderStage } from '../stages/contract';
 
 export interface TurntableOptions {
   views: number;
@@ -21,9 +20,9 @@ export interface Turntable {
   ms: number;
 }
 
-/** What the turntable needs of the node: the cache, the render stage, and the node's render turn. */
+/** What the turntable needs of its host (the node, or the page engine): the avatars, the render stage, a render turn. */
 export interface TurntableHost {
-  readonly cache: AvatarCache;
+  readonly cache: { get(avatarHash: string): { readonly prepared: PreparedTriplane } | undefined };
   readonly stage: RenderStage;
   /** Runs `fn` when no other render is running (renders share every core; see InferenceNode.exclusiveRender). */
   exclusiveRender<T>(fn: () => Promise<T>): Promise<T>;

@@ -3,6 +3,7 @@ import { type DriverFrame, HolocallError, type ViewSpec } from '@holocall/protoc
 import { ReferenceReenact } from '../backends/reference/reenact';
 import { landmarksForImage } from '../enrollment/enrollment-landmarks';
 import { liftDecodedPhoto, type PhotoLiftStage } from '../enrollment/lift-photo';
+import { renderTurntable, type Turntable, type TurntableOptions } from '../enrollment/turntable';
 import { CpuRenderStage } from '../render/cpu-render-stage';
 import { InlineRenderPool } from '../render/inline-render-pool';
 import { AdaptiveQuality, type QualityLevel } from '../render/quality';
@@ -18,6 +19,7 @@ export interface PageLift {
 }
 
 export interface PageRender {
+  /** The stage's frame, its pixels copied out (the page's own, e.g. to transfer to the main thread). */
   rendered: RenderedFrame;
   quality: QualityLevel;
   ms: number;
@@ -39,6 +41,14 @@ export class PageEngine {
   private readonly avatars = new Map<string, { prepared: PreparedTriplane; sourceFace: SourceFace }>();
   readonly adaptive = new AdaptiveQuality(PAGE_TARGET_FPS);
   readonly counters = { lifts: 0, frames: 0 };
+  private renderTurn: Promise<unknown> = Promise.resolve();
+
+  /** One render at a time: the stage's output is valid only until its next render (as InferenceNode.exclusiveRender). */
+  private exclusive<T>(fn: () => Promise<T>): Promise<T> {
+    const run = this.renderTurn.then(fn, fn);
+    this.renderTurn = run.catch(() => {});
+    return run;
+  }
 
   has(key: string): boolean {
     return this.avatars.has(key);
@@ -78,9 +88,13 @@ export class PageEngine {
 
   /**
    * Renders one driver frame of the avatar under `key` for `view`, at the level the page's own
-   * frame times chose, and records this frame's time. The pixels are valid until the next render.
+   * frame times chose, and records this frame's time. Renders take turns (with turntables).
    */
-  async render(key: string, frame: DriverFrame, view: ViewSpec): Promise<PageRender> {
+  render(key: string, frame: DriverFrame, view: ViewSpec): Promise<PageRender> {
+    return this.exclusive(() => this.renderNow(key, frame, view));
+  }
+
+  private async renderNow(key: string, frame: DriverFrame, view: ViewSpec): Promise<PageRender> {
     const avatar = this.avatars.get(key);
     if (!avatar) {
       throw new HolocallError('not_found', 'the page has not lifted this avatar', {
@@ -102,6 +116,20 @@ export class PageEngine {
     this.adaptive.record(ms);
     this.counters.frames++;
     return { rendered, quality, ms };
+  }
+
+  /** "What others will see": the node's turntable of neutral views of the avatar under `key` (enrollment/turntable.ts). */
+  turntable(
+    key: string,
+    options: TurntableOptions,
+    onView: (done: number, total: number) => void = () => {},
+  ): Promise<Turntable> {
+    const host = {
+      cache: this.avatars,
+      stage: this.stage,
+      exclusiveRender: <T>(fn: () => Promise<T>) => this.exclusive(fn),
+    };
+    return renderTurntable(host, key, options, onView);
   }
 
   stats(): Record<string, unknown> {

@@ -4,6 +4,7 @@ import { api } from '../api';
 import { enrollmentEnvelope, openNodeSocket, renderedBitmap } from '../inference/connect';
 import type { InferenceStatus } from '../inference/inference-types';
 import { NodeNotice } from '../inference/NodeNotice';
+import { PageRenderer } from '../page-render/page-renderer';
 
 /** The turntable: this many views, yaw evenly over ±TURNTABLE_YAW_DEG, this many pixels a side. */
 export const TURNTABLE_VIEWS = 12;
@@ -14,15 +15,18 @@ export const PREVIEW_TIMEOUT_MS = 120_000;
 
 type Phase =
   | { kind: 'connecting' }
-  | { kind: 'unavailable' }
   | { kind: 'working'; stage: string; fraction: number }
-  | { kind: 'done'; lifted: boolean; liftMs: number }
-  | { kind: 'refused'; message: string };
+  | { kind: 'done'; lifted: boolean; liftMs: number; inPage: boolean }
+  | { kind: 'refused'; message: string }
+  /** No node, and this page could not draw the preview itself either. */
+  | { kind: 'page-failed'; message: string };
 
 /**
  * "What others will see": the local inference node lifts the enrolled photo (once; it keeps
  * the result for calls) and renders a turntable of views, reporting progress as it goes. The
- * views play back and forth. Without a node, or when the node cannot do it, it says so plainly.
+ * views play back and forth. Without a node the page lifts and renders the same turntable
+ * itself (PageRenderer: the node's code, slower) and shows how to start a node; when neither
+ * can, it says so plainly.
  */
 export function TurntablePreview({ avatarId, avatarHash }: { avatarId: string; avatarHash: string }) {
   const canvas = useRef<HTMLCanvasElement>(null);
@@ -34,7 +38,35 @@ export function TurntablePreview({ avatarId, avatarHash }: { avatarId: string; a
     let sprite: ImageBitmap | null = null;
     let raf = 0;
     let socket: ReturnType<typeof openNodeSocket> | null = null;
+    let page: PageRenderer | null = null;
     const requestId = `preview-${Math.random().toString(36).slice(2, 10)}`;
+
+    /** No node: the same preview, lifted and rendered in this page (once). */
+    async function previewInPage() {
+      if (page || sprite || closed) return;
+      const renderer = new PageRenderer({ onImage: () => {}, onPeerSource: () => {}, onReady: () => {} });
+      page = renderer;
+      setPhase({ kind: 'working', stage: 'starting in this page', fraction: 0 });
+      try {
+        const source = await api.avatarSource(avatarId);
+        const photo = new Uint8Array(await (await fetch(source.avatar.photoUrl)).arrayBuffer());
+        const result = await renderer.preview(
+          { avatarHash, photo, width: source.avatar.width, height: source.avatar.height, landmarks: source.landmarks },
+          { views: TURNTABLE_VIEWS, maxYawDeg: TURNTABLE_YAW_DEG, tileSize: TURNTABLE_TILE },
+          (stage, fraction) => {
+            if (!sprite) setPhase({ kind: 'working', stage: `${stage} in this page`, fraction });
+          },
+        );
+        if (closed || sprite) return void result.sprite.close();
+        sprite = result.sprite;
+        setPhase({ kind: 'done', lifted: result.lifted, liftMs: result.liftMs, inPage: true });
+      } catch (error) {
+        if (!sprite) setPhase({ kind: 'page-failed', message: (error as Error).message });
+      } finally {
+        // The page keeps nothing of it: a call lifts again in its own renderer if it needs to.
+        renderer.close();
+      }
+    }
 
     async function sendPhoto() {
       const source = await api.avatarSource(avatarId);
@@ -55,7 +87,7 @@ export function TurntablePreview({ avatarId, avatarHash }: { avatarId: string; a
         socket = openNodeSocket(target, {
           onStatus: (s) => {
             setStatus(s);
-            if (s === 'unavailable') setPhase((p) => (p.kind === 'done' ? p : { kind: 'unavailable' }));
+            if (s === 'unavailable' || s === 'refused') void previewInPage();
             if (s !== 'ready' || sprite) return;
             setPhase({ kind: 'working', stage: 'queued', fraction: 0 });
             socket?.send({
@@ -74,7 +106,7 @@ export function TurntablePreview({ avatarId, avatarHash }: { avatarId: string; a
             } else if (m.type === 'preview-progress' && m.requestId === requestId) {
               setPhase({ kind: 'working', stage: m.stage, fraction: m.fraction });
             } else if (m.type === 'preview-done' && m.requestId === requestId) {
-              setPhase({ kind: 'done', lifted: m.lifted, liftMs: m.liftMs });
+              setPhase({ kind: 'done', lifted: m.lifted, liftMs: m.liftMs, inPage: false });
             } else if (m.type === 'error') {
               // This socket carries the preview only: any error is the preview's.
               setPhase({ kind: 'refused', message: m.message });
@@ -92,7 +124,7 @@ export function TurntablePreview({ avatarId, avatarHash }: { avatarId: string; a
           },
         });
       },
-      () => setPhase({ kind: 'unavailable' }),
+      () => void previewInPage(),
     );
 
     const timeout = setTimeout(
@@ -123,6 +155,7 @@ export function TurntablePreview({ avatarId, avatarHash }: { avatarId: string; a
       clearTimeout(timeout);
       cancelAnimationFrame(raf);
       socket?.close();
+      page?.close();
       sprite?.close();
     };
   }, [avatarId, avatarHash]);
@@ -132,16 +165,16 @@ export function TurntablePreview({ avatarId, avatarHash }: { avatarId: string; a
     case 'connecting':
       message = 'Connecting to the inference node on this computer…';
       break;
-    case 'unavailable':
-      message = 'No inference node is running on this computer, so there is no 3D preview here.';
-      break;
     case 'working':
       message = `Building your 3D head: ${phase.stage} (${Math.round(phase.fraction * 100)}%)`;
       break;
     case 'done':
       message = phase.lifted
-        ? `What others will see (built in ${(phase.liftMs / 1000).toFixed(1)} s).`
+        ? `What others will see (built in ${(phase.liftMs / 1000).toFixed(1)} s${phase.inPage ? ' in this page' : ''}).`
         : 'What others will see.';
+      break;
+    case 'page-failed':
+      message = `No inference node is running on this computer, and this page could not build the 3D preview itself: ${phase.message}`;
       break;
     case 'refused':
       message = `The inference node could not build a 3D preview: ${phase.message}`;
@@ -155,11 +188,14 @@ export function TurntablePreview({ avatarId, avatarHash }: { avatarId: string; a
       data-avatar-id={avatarId}
       data-status={status}
       data-phase={phase.kind}
+      data-renderer={phase.kind === 'done' ? (phase.inPage ? 'page' : 'node') : undefined}
     >
       <canvas ref={canvas} width={TURNTABLE_TILE} height={TURNTABLE_TILE} hidden={phase.kind !== 'done'} />
       {phase.kind === 'working' && <progress max={1} value={phase.fraction} />}
       <p className="status">{message}</p>
-      {phase.kind !== 'done' && <NodeNotice status={status} without="there is no 3D preview here" />}
+      {(phase.kind !== 'done' || phase.inPage) && (
+        <NodeNotice status={status} without="this page builds the preview itself (slower)" />
+      )}
     </div>
   );
 }

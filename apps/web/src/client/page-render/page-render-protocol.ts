@@ -9,7 +9,20 @@ export type PageRenderRequest =
   | { type: 'forget'; key: string }
   /** One driver frame as it came from the SFU, for `peerId`'s avatar `key`, drawn for `view`. */
   | { type: 'frame'; peerId: string; key: string; frame: Uint8Array; view: ViewSpec }
-  | { type: 'drop-peer'; peerId: string };
+  | { type: 'drop-peer'; peerId: string }
+  /** The enrollment preview: lift `key` from the photo unless lifted already, then a turntable of it. */
+  | {
+      type: 'preview';
+      requestId: string;
+      key: string;
+      photo: ArrayBuffer;
+      landmarks: Float32Array;
+      width: number;
+      height: number;
+      views: number;
+      maxYawDeg: number;
+      tileSize: number;
+    };
 
 export type PageRenderReply =
   | { type: 'ready'; backend: string; sharedMemory: boolean; loadMs: number }
@@ -32,4 +45,16 @@ export type PageRenderReply =
       /** RGBA8, width * height * 4 (transferred). */
       pixels: ArrayBuffer;
     }
-  | { type: 'frame-failed'; peerId: string; code: string; message: string };
+  | { type: 'frame-failed'; peerId: string; code: string; message: string }
+  | { type: 'preview-progress'; requestId: string; stage: string; fraction: number }
+  | {
+      type: 'preview-done';
+      requestId: string;
+      lifted: boolean;
+      liftMs: number;
+      /** The turntable sprite: `views` square tiles left to right, RGBA8 (transferred). */
+      width: number;
+      height: number;
+      pixels: ArrayBuffer;
+    }
+  | { type: 'preview-failed'; requestId: string; code: string; message: string };

@@ -6,7 +6,13 @@
  */
 import { PageEngine } from '@holocall/inference/page-engine';
 import { installPageSegmenter } from '@holocall/inference/page-segmenter';
-import { type DriverFrame, decodeDriverFrame, HolocallError, type ViewSpec } from '@holocall/protocol';
+import {
+  type DriverFrame,
+  decodeDriverFrame,
+  HolocallError,
+  PREVIEW_DEFAULTS,
+  type ViewSpec,
+} from '@holocall/protocol';
 import type { PageRenderReply, PageRenderRequest } from './page-render-protocol';
 
 interface WorkerScope {
@@ -57,6 +63,52 @@ async function lift(m: Extract<PageRenderRequest, { type: 'lift' }>): Promise<vo
   }
 }
 
+/** Share of a preview's progress that lifting takes when it lifts (as the node's, node.ts). */
+const PREVIEW_LIFT_SHARE = 0.75;
+
+async function preview(m: Extract<PageRenderRequest, { type: 'preview' }>): Promise<void> {
+  const progress = (stage: string, fraction: number) =>
+    reply({ type: 'preview-progress', requestId: m.requestId, stage, fraction: Math.min(1, Math.max(0, fraction)) });
+  try {
+    if (!(await ready)) throw new HolocallError('unavailable', 'the page renderer did not start');
+    let liftMs = 0;
+    const lifted = !engine.has(m.key);
+    if (lifted) {
+      progress('decode', 0);
+      const photo = await decodePhoto(m.photo);
+      const done = await engine.lift(m.key, photo, m.landmarks, { width: m.width, height: m.height }, (stage, f) =>
+        progress(stage, f * PREVIEW_LIFT_SHARE),
+      );
+      liftMs = done.ms.total;
+    }
+    const from = lifted ? PREVIEW_LIFT_SHARE : 0;
+    const options = {
+      views: m.views,
+      maxYawDeg: m.maxYawDeg,
+      pitchDeg: PREVIEW_DEFAULTS.pitchDeg,
+      tileSize: m.tileSize,
+    };
+    const turntable = await engine.turntable(m.key, options, (done, total) =>
+      progress('render', from + ((1 - from) * done) / total),
+    );
+    const pixels = turntable.rgba.buffer as ArrayBuffer;
+    reply(
+      {
+        type: 'preview-done',
+        requestId: m.requestId,
+        lifted,
+        liftMs,
+        width: turntable.width,
+        height: turntable.height,
+        pixels,
+      },
+      [pixels],
+    );
+  } catch (error) {
+    reply({ type: 'preview-failed', requestId: m.requestId, code: codeOf(error), message: messageOf(error) });
+  }
+}
+
 /** Renders waiting frames until none is left, yielding between frames so newer ones replace older ones. */
 async function pump(): Promise<void> {
   if (rendering) return;
@@ -69,7 +121,7 @@ async function pump(): Promise<void> {
       waiting.delete(peerId);
       try {
         const { rendered, quality, ms } = await engine.render(job.key, job.frame, job.view);
-        const pixels = rendered.pixels.slice().buffer as ArrayBuffer;
+        const pixels = rendered.pixels.buffer as ArrayBuffer;
         reply(
           {
             type: 'image',
@@ -134,6 +186,9 @@ scope.onmessage = (event) => {
       break;
     case 'drop-peer':
       waiting.delete(m.peerId);
+      break;
+    case 'preview':
+      void preview(m);
       break;
   }
 };

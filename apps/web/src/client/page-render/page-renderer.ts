@@ -37,6 +37,26 @@ export function pageViewFor(view: ViewSpec): ViewSpec {
   return { kind: 'flat', width: view.tileWidth, height: view.tileHeight };
 }
 
+/** What a page preview asks for: the turntable's views, their yaw span and tile size. */
+export interface PagePreviewOptions {
+  views: number;
+  maxYawDeg: number;
+  tileSize: number;
+}
+
+export interface PagePreview {
+  /** The turntable sprite: `views` square tiles left to right. */
+  sprite: ImageBitmap;
+  lifted: boolean;
+  liftMs: number;
+}
+
+interface PendingPreview {
+  resolve: (preview: PagePreview) => void;
+  reject: (error: Error) => void;
+  onProgress: (stage: string, fraction: number) => void;
+}
+
 interface PagePeer {
   key: string;
   load: () => Promise<EnrollmentSource>;
@@ -56,6 +76,8 @@ export class PageRenderer implements InferenceNode {
   private readonly lifts = new Map<string, 'lifting' | 'lifted' | { failed: string }>();
   private view: ViewSpec = { kind: 'flat', width: 480, height: 480 };
   readonly counters = { framesSent: 0, imagesReceived: 0, framesFailed: 0 };
+  private readonly previews = new Map<string, PendingPreview>();
+  private nextPreview = 1;
 
   constructor(private readonly callbacks: PageRendererCallbacks) {
     // Literal, so Next bundles the worker (with the page engine) as its own chunk.
@@ -66,7 +88,10 @@ export class PageRenderer implements InferenceNode {
     this.worker.onmessage = (event: MessageEvent<PageRenderReply>) => this.onReply(event.data);
     this.worker.onerror = (event) => {
       this.status = 'unavailable';
-      callbacks.onReady(null, event.message || 'its worker failed to start');
+      const why = event.message || 'its worker failed to start';
+      callbacks.onReady(null, why);
+      for (const p of this.previews.values()) p.reject(new Error(why));
+      this.previews.clear();
     };
     this.post({ type: 'init', segmentationModelPath: SEGMENTATION_MODEL_PATH, wasmPath: TRACKER_ASSETS.wasmPath });
   }
@@ -112,6 +137,23 @@ export class PageRenderer implements InferenceNode {
         break;
       case 'frame-failed':
         this.counters.framesFailed++;
+        break;
+      case 'preview-progress':
+        this.previews.get(m.requestId)?.onProgress(m.stage, m.fraction);
+        break;
+      case 'preview-done': {
+        const pending = this.previews.get(m.requestId);
+        this.previews.delete(m.requestId);
+        if (!pending) break;
+        createImageBitmap(new ImageData(new Uint8ClampedArray(m.pixels), m.width, m.height)).then(
+          (sprite) => pending.resolve({ sprite, lifted: m.lifted, liftMs: m.liftMs }),
+          (error: Error) => pending.reject(error),
+        );
+        break;
+      }
+      case 'preview-failed':
+        this.previews.get(m.requestId)?.reject(new Error(m.message));
+        this.previews.delete(m.requestId);
         break;
     }
   }
@@ -184,8 +226,40 @@ export class PageRenderer implements InferenceNode {
     this.post({ type: 'frame', peerId, key: peer.key, frame: frame.slice(), view: this.view });
   }
 
+  /**
+   * The enrollment preview in the page: lifts the enrolled photo (unless this page lifted it
+   * already) and renders the node's turntable of it, reporting progress.
+   */
+  preview(
+    source: EnrollmentSource,
+    options: PagePreviewOptions,
+    onProgress: (stage: string, fraction: number) => void,
+  ): Promise<PagePreview> {
+    const requestId = `preview-${this.nextPreview++}`;
+    const photo = source.photo.slice().buffer as ArrayBuffer;
+    const landmarks = Float32Array.from(source.landmarks);
+    return new Promise<PagePreview>((resolve, reject) => {
+      this.previews.set(requestId, { resolve, reject, onProgress });
+      this.post(
+        {
+          type: 'preview',
+          requestId,
+          key: source.avatarHash,
+          photo,
+          landmarks,
+          width: source.width,
+          height: source.height,
+          ...options,
+        },
+        [photo, landmarks.buffer],
+      );
+    });
+  }
+
   close(): void {
     this.worker.terminate();
     this.peers.clear();
+    for (const p of this.previews.values()) p.reject(new Error('the page renderer closed'));
+    this.previews.clear();
   }
 }
