@@ -50,7 +50,9 @@ describe('the page engine', () => {
     const lift = await engine.lift('astronaut', photo, landmarks, space);
     expect(lift.bytes).toBeGreaterThan(0);
     const page = await engine.render('astronaut', FRAME, VIEW);
-    const pagePixels = Uint8Array.from(page.rendered.pixels);
+    // The page's own memory, not the stage's shared output: transferable to the page's main thread.
+    expect(page.rendered.pixels.buffer).toBeInstanceOf(ArrayBuffer);
+    const pagePixels = page.rendered.pixels;
 
     // The node's way: decode the stored file, lift in the lift job, render on two threads.
     const job = runLiftJob({ image: readFileSync(FIXTURE_PHOTO_PATH), landmarks, landmarkSpace: space });

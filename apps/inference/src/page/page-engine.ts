@@ -108,10 +108,11 @@ export class PageEngine {
       driver: frame.expression,
     });
     const quality = this.adaptive.level;
-    const rendered = await this.stage.render(avatar.prepared, residual, {
-      ...camerasForView(view, frame.pose),
-      quality,
-    });
+    const out = await this.stage.render(avatar.prepared, residual, { ...camerasForView(view, frame.pose), quality });
+    // A copy in memory of its own (never shared: the page transfers it to its main thread).
+    const pixels = new Uint8Array(new ArrayBuffer(out.pixels.length));
+    pixels.set(out.pixels);
+    const rendered = { ...out, pixels };
     const ms = performance.now() - started;
     this.adaptive.record(ms);
     this.counters.frames++;
