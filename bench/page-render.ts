@@ -90,6 +90,10 @@ function serve(scripts: Record<string, string>): Promise<Server> {
       res.end(body);
     };
     const p = url.pathname;
+    if (p === '/favicon.ico') {
+      res.writeHead(204, headers);
+      return void res.end();
+    }
     const ext = p.split('.').pop() ?? 'html';
     try {
       if (p === '/') return send('<!doctype html><script type="module" src="/main.js"></script>', types.html);
@@ -237,8 +241,8 @@ async function main(): Promise<void> {
     }
   }
   rows.push([
-    'node code in Node, 1 thread (baseline)',
-    nodeOneFps.toFixed(1),
+    'node code in Node, 1 thread, back to back (baseline)',
+    `(${nodeOneFps.toFixed(1)} possible)`,
     percentile(baseline.oneThread.ms, 50).toFixed(1),
     percentile(baseline.oneThread.ms, 95).toFixed(1),
     '–',
@@ -246,13 +250,13 @@ async function main(): Promise<void> {
     '1.00',
   ]);
   rows.push([
-    `node's render pool, ${availableParallelism()} threads`,
-    nodePoolFps.toFixed(1),
+    `node's render pool, ${availableParallelism()} threads, back to back`,
+    `(${nodePoolFps.toFixed(1)} possible)`,
     percentile(baseline.pooled.ms, 50).toFixed(1),
     percentile(baseline.pooled.ms, 95).toFixed(1),
     '–',
     'interactive',
-    (nodePoolFps / nodeOneFps).toFixed(2),
+    (percentile(baseline.oneThread.ms, 50) / percentile(baseline.pooled.ms, 50)).toFixed(2),
   ]);
   printMarkdownTable(
     [

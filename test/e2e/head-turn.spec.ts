@@ -99,8 +99,8 @@ test.describe('rendered heads', () => {
     await setYaw(0.25);
     await tileOf(ada.page, 'Grace').screenshot({ path: testInfo.outputPath('page-rendered-tile.png') });
     testInfo.annotations.push({
-      type: 'renderer',
-      description: (await ada.page.getByTestId('renderer').textContent()) ?? '',
+      type: 'stats',
+      description: (await ada.page.getByTestId('stats').textContent()) ?? '',
     });
     if (hasInference()) {
       // A node appears: the page finds it without a reload and hands the rendering over.

@@ -157,8 +157,11 @@ export function CallView({
       )}
       {renderer === 'page' && (
         <p className="muted" data-testid="page-renderer-info">
-          Rendering in this page: the reference renderer on one thread of this tab
-          {pageInfo && !pageInfo.sharedMemory ? ', without cross-origin isolation (slower)' : ''}.
+          Rendering in this page: the node's renderer on one thread of this tab
+          {pageInfo && !pageInfo.sharedMemory
+            ? ' (the page is not cross-origin isolated: it copies instead of sharing)'
+            : ''}
+          ; a node on this computer renders faster and draws holographic quilts.
           {mode === 'holographic' ? ' A holographic quilt needs the node: the display shows the centre view.' : ''}
         </p>
       )}
@@ -199,7 +202,12 @@ export function CallView({
       )}
       <aside className="self">
         <video ref={selfVideo} className="mirror" autoPlay playsInline muted data-testid="self-video" />
-        <StatsOverlay stats={stats} detectMs={detectMs} renderer={renderer} />
+        <StatsOverlay
+          stats={stats}
+          detectMs={detectMs}
+          renderer={renderer}
+          isolated={renderer === 'page' ? (pageInfo?.sharedMemory ?? null) : null}
+        />
       </aside>
     </main>
   );

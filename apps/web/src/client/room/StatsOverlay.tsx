@@ -14,10 +14,13 @@ export function StatsOverlay({
   stats,
   detectMs,
   renderer,
+  isolated,
 }: {
   stats: CallStats;
   detectMs: () => number;
   renderer: RendererKind;
+  /** Whether the page renderer has shared memory (cross-origin isolation); null when it does not run. */
+  isolated: boolean | null;
 }) {
   const [s, setS] = useState<StatsSnapshot | null>(null);
   const [track, setTrack] = useState(0);
@@ -44,6 +47,7 @@ export function StatsOverlay({
       <dt>rendering</dt>
       <dd data-testid="renderer">
         {RENDERER_LABEL[renderer]}
+        {renderer === 'page' && isolated === false ? ' (not cross-origin isolated)' : ''}
         {renderer === 'none' ? '' : ` · ${s.fpsRendered} fps drawn`}
       </dd>
       <dt>sent</dt>
