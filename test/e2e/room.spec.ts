@@ -129,6 +129,24 @@ test.describe('rooms and calls', () => {
     await expect(adaTile.locator('canvas')).toHaveAttribute('data-showing', 'render', { timeout: 90_000 });
     await expect(graceTile).toHaveCount(1);
 
+    // A page served without cross-origin isolation (a proxy that drops COOP/COEP) has no shared
+    // memory: it still draws the heads, copying instead of sharing, and its stats say so.
+    await grace.page.route(/\/r\/[^/?]+(\?.*)?$/, async (route) => {
+      const response = await route.fetch();
+      const headers = { ...response.headers() };
+      delete headers['cross-origin-opener-policy'];
+      delete headers['cross-origin-embedder-policy'];
+      await route.fulfill({ response, headers });
+    });
+    // A document fulfilled by the test's route counts as a public page for Local Network Access
+    // (the SFU on another loopback port would be blocked): allowed, as a user behind that proxy would.
+    await grace.context.grantPermissions(['camera', 'microphone', 'local-network-access']);
+    await grace.page.reload();
+    await joinCall(grace.page);
+    expect(await grace.page.evaluate(() => self.crossOriginIsolated)).toBe(false);
+    await expect(adaTile.locator('canvas')).toHaveAttribute('data-showing', 'render', { timeout: 90_000 });
+    await expect(grace.page.getByTestId('renderer')).toContainText('not cross-origin isolated');
+
     // A page that cannot run its own renderer either (here: its segmentation model does not
     // load) says why and shows the enrolled photo.
     await grace.page.route('**/vendor/segmentation/**', (route) => route.abort());
