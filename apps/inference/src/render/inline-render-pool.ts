@@ -1,7 +1,14 @@
 import { RAY_COORD_FLOATS } from './detail';
 import { MarchKernel } from './march-kernel';
 import type { RenderAsset } from './render-asset';
-import { createChunkScratch, type RenderJobBuffers, type RenderJobSpec, runChunks } from './render-job';
+import {
+  createChunkScratch,
+  JOB_ABORTED,
+  JOB_COUNTER_INTS,
+  type RenderJobBuffers,
+  type RenderJobSpec,
+  runChunks,
+} from './render-job';
 import { sharedBuffer } from './shared-memory';
 
 export interface JobResult {
@@ -31,12 +38,23 @@ export class JobBufferSet {
   private coords = new Float32Array(sharedBuffer(4));
   private bandsDone = new Int32Array(sharedBuffer(4));
   private output = new Uint8Array(sharedBuffer(4));
-  private readonly counter = new Int32Array(sharedBuffer(4));
+  private readonly counter = new Int32Array(sharedBuffer(JOB_COUNTER_INTS * 4));
 
   /**
    * Buffers sized for a job. `lowresFloats` is 4 per ray; the detail path's per-ray depth and
    * coordinates and its per-band flags (`bands`) come with it.
    */
+  /** Marks the running job aborted: its threads stop waiting for bands a dead thread would have marched. */
+  abortRunning(): void {
+    Atomics.store(this.counter, JOB_ABORTED, 1);
+  }
+
+  /** Readies the counter for a new job (chunk 0, not aborted). */
+  resetCounter(): void {
+    Atomics.store(this.counter, 0, 0);
+    Atomics.store(this.counter, JOB_ABORTED, 0);
+  }
+
   sizedFor(lowresFloats: number, outputBytes: number, bands = 1): RenderJobBuffers {
     const rays = Math.ceil(lowresFloats / 4);
     if (this.lowres.length < lowresFloats) this.lowres = new Float32Array(sharedBuffer(lowresFloats * 4));
@@ -103,6 +121,7 @@ export class InlineRenderPool implements RenderThreads {
     this.busy = true;
     try {
       Atomics.store(buffers.counter, 0, 0);
+      Atomics.store(buffers.counter, JOB_ABORTED, 0);
       buffers.bandsDone.fill(0);
       this.kernel.bind(asset.packed, asset.resolution, asset.occ);
       this.kernel.samplesDecoded = 0;

@@ -51,7 +51,10 @@ export interface RenderJobBuffers {
   output: Uint8Array;
   /** The same memory as packed uint32 pixels (what the upsampler writes). */
   output32: Uint32Array;
-  /** [0]: next chunk to take (shared, advanced with Atomics.add). */
+  /**
+   * [0]: next chunk to take (shared, advanced with Atomics.add); [1]: non-zero once the job is
+   * aborted (a thread of it died), so threads waiting on its bands stop at once (JOB_ABORTED).
+   */
   counter: Int32Array;
   /** Detail path: premultiplied ray depth, views * width * height (shared). */
   depth: Float32Array;
@@ -88,8 +91,12 @@ export function createChunkScratch(): ChunkScratch {
   };
 }
 
-/** How long a detail chunk waits for a band another thread marches before the job fails (a dead worker). */
+/** How long a detail chunk waits for a band another thread marches before the job fails (a thread that hangs). */
 export const BAND_WAIT_MS = 10_000;
+/** Index in RenderJobBuffers.counter of the aborted flag (set by the pool when a thread of the job dies). */
+export const JOB_ABORTED = 1;
+/** Ints in RenderJobBuffers.counter. */
+export const JOB_COUNTER_INTS = 2;
 
 /** Takes chunks until none are left; returns how many this thread did. */
 export function runChunks(
@@ -217,7 +224,7 @@ function runDetailChunks(
     const detailH = half ? halfSize(spec.tileHeight) : spec.tileHeight;
     const [first, last] = detailSourceRows(s.height, detailH, h0 as number, h1 as number);
     for (let b = Math.floor(first / bandRows); b <= Math.floor(last / bandRows); b++) {
-      waitForBand(buf.bandsDone, view * spec.bandsPerView + b);
+      waitForBand(buf.bandsDone, view * spec.bandsPerView + b, buf.counter);
     }
     const lowOffset = view * rays * 4;
     const coordOffset = view * rays * RAY_COORD_FLOATS;
@@ -281,9 +288,10 @@ function runDetailChunks(
   return done;
 }
 
-function waitForBand(flags: Int32Array, index: number): void {
+function waitForBand(flags: Int32Array, index: number, counter: Int32Array): void {
   const deadline = Date.now() + BAND_WAIT_MS;
   while (Atomics.load(flags, index) === 0) {
+    if (Atomics.load(counter, JOB_ABORTED) !== 0) throw new Error('render job aborted: a thread of it died');
     const left = deadline - Date.now();
     if (left <= 0) throw new Error(`render band ${index} was not marched within ${BAND_WAIT_MS} ms`);
     Atomics.wait(flags, index, 0, Math.min(left, 100));

@@ -117,6 +117,8 @@ export class RenderPool implements RenderThreads {
     // (they may still be writing into the shared buffers, so the next job must not start before).
     for (const [id, p] of this.pending) {
       if (!p.waiting.delete(dead)) continue;
+      // The survivors may wait on bands the dead worker took: stop them now, not at BAND_WAIT_MS.
+      this.buffers.abortRunning();
       p.error = error.message;
       this.counters.jobsFailedByDeath++;
       if (p.waiting.size === 0) {
@@ -206,7 +208,7 @@ export class RenderPool implements RenderThreads {
         throw new Error(`texture asset ${spec.detail.textureAssetId} is not attached`);
       }
       if (this.size === 0) return await this.inline.run(spec, buffers);
-      Atomics.store(buffers.counter, 0, 0);
+      this.buffers.resetCounter();
       buffers.bandsDone.fill(0);
       const jobId = ++this.jobId;
       const result = new Promise<JobResult>((resolve, reject) => {
