@@ -6,6 +6,7 @@ import {
   type InferenceClientMessage,
   InferenceNodeMessage,
   InferenceServerStatus,
+  type RenderedFrameHeader,
   type ViewSpec,
 } from '@holocall/protocol';
 import type { RetryAttempts, RetryPolicy } from '@holocall/service/retry';
@@ -21,6 +22,7 @@ import type {
   PeerSource,
   PeerSourceDetail,
 } from './inference-types';
+import { LatestFrameDecoder } from './latest-frame-decoder';
 import { NODE_WATCH_POLICY, type NodePresence, pageNodePresence } from './node-presence';
 
 /**
@@ -232,7 +234,11 @@ export function openNodeSocket(
 
 /** Decodes a rendered frame (raw RGBA or an encoded image) into a bitmap. */
 export async function renderedBitmap(bytes: Uint8Array) {
-  const { header, image } = decodeRenderedFrame(bytes);
+  return frameBitmap(decodeRenderedFrame(bytes));
+}
+
+/** A decoded rendered frame's image as a bitmap (RGBA, or PNG/JPEG bytes). */
+export async function frameBitmap({ header, image }: { header: RenderedFrameHeader; image: Uint8Array }) {
   const bitmap =
     header.format === 'rgba'
       ? await createImageBitmap(new ImageData(new Uint8ClampedArray(image), header.width, header.height))
@@ -276,6 +282,9 @@ export function connectInferenceNode(
   let status: InferenceStatus = 'connecting';
   let view: ViewSpec = { kind: 'flat', width: 256, height: 256 };
   const peers = new Map<string, PeerEntry>();
+  const frames = new LatestFrameDecoder(frameBitmap, ({ header, bitmap }) =>
+    callbacks.onImage({ peerId: header.peerId, header, bitmap }),
+  );
 
   const setSource = (
     peerId: string,
@@ -360,12 +369,7 @@ export function connectInferenceNode(
         }
         callbacks.onStatus(s, node);
       },
-      onBinary: (bytes) => {
-        renderedBitmap(bytes).then(
-          ({ header, bitmap }) => callbacks.onImage({ peerId: header.peerId, header, bitmap }),
-          () => {},
-        );
-      },
+      onBinary: (bytes) => frames.push(bytes),
       onMessage: (message) => {
         switch (message.type) {
           case 'welcome':
