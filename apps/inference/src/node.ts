@@ -9,9 +9,10 @@ import {
 import { AvatarLifts, type LiftOutcome, type LiftProgressListener } from './enrollment/avatar-lifts';
 import type { LiftJobInput } from './enrollment/lift-job';
 import { LiftWorker } from './enrollment/lift-worker-client';
-import { renderTurntable, type Turntable, type TurntableOptions } from './enrollment/turntable';
+import { PREVIEW_LIFT_SHARE, renderTurntable, type Turntable, type TurntableOptions } from './enrollment/turntable';
 import type { Logger } from './log';
 import type { QualityLevel } from './render/quality';
+import { RenderTurns } from './render/render-turns';
 import { camerasForView } from './render/view-cameras';
 import { AvatarCache } from './senders/avatar-cache';
 import { LatestFrameScheduler } from './senders/latest-frame-scheduler';
@@ -72,9 +73,6 @@ export interface AvatarPreview {
  */
 export const SYNTHETIC_HEAD_KEY = 'synthetic-head';
 
-/** Share of a preview's progress that lifting takes when it lifts (the rest is rendering). */
-const PREVIEW_LIFT_SHARE = 0.75;
-
 /**
  * The inference node's core, independent of transport: the avatar cache, the enrollment lifts,
  * the reenact and render stages, and the latest-frame-wins scheduler shared by every connection.
@@ -91,7 +89,7 @@ export class InferenceNode {
   /** How the UI names the expression model (the reference backend says it is classical, untrained). */
   private readonly backend: BackendInfo;
   private syntheticHead: Triplane | null = null;
-  private renderTurn: Promise<unknown> = Promise.resolve();
+  private readonly renderTurns = new RenderTurns();
   private readonly renderTimes = { frames: 0, lastMs: 0, emaMs: 0, maxMs: 0 };
   private readonly droppedBackpressure = { count: 0 };
   private readonly previews = { started: 0, completed: 0, failed: 0, lastMs: 0 };
@@ -252,9 +250,7 @@ export class InferenceNode {
    * core, and the CPU stage's output buffers are shared. Frames and preview views take turns.
    */
   private exclusiveRender<T>(fn: () => Promise<T>): Promise<T> {
-    const run = this.renderTurn.then(fn, fn);
-    this.renderTurn = run.catch(() => {});
-    return run;
+    return this.renderTurns.run(fn);
   }
 
   submitFrame(sink: FrameSink, peerId: string, frame: DriverFrame): void {
@@ -335,7 +331,7 @@ export class InferenceNode {
   async close(): Promise<void> {
     await this.lifts.close();
     await this.scheduler.idle();
-    await this.renderTurn;
+    await this.renderTurns.idle();
     this.cache.clear();
     await this.stage.close();
   }

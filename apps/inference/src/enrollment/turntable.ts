@@ -1,6 +1,9 @@
 import { cameraFromAngles, HolocallError } from '@holocall/protocol';
 import type { PreparedTriplane, RenderStage } from '../stages/contract';
 
+/** Share of a preview's progress that lifting takes when it lifts (the rest is rendering the turntable). */
+export const PREVIEW_LIFT_SHARE = 0.75;
+
 export interface TurntableOptions {
   views: number;
   /** Views span yaw ±maxYawDeg about the frontal view (view 0 leftmost as the viewer sees it). */

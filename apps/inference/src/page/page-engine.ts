@@ -4,10 +4,17 @@ import { ReferenceReenact } from '../backends/reference/reenact';
 import { landmarksForImage } from '../enrollment/enrollment-landmarks';
 import { liftDecodedPhoto, type PhotoLiftStage } from '../enrollment/lift-photo';
 import { renderTurntable, type Turntable, type TurntableOptions } from '../enrollment/turntable';
+
+export { PREVIEW_LIFT_SHARE } from '../enrollment/turntable';
+
 import { CpuRenderStage } from '../render/cpu-render-stage';
 import { InlineRenderPool } from '../render/inline-render-pool';
 import { AdaptiveQuality, type QualityLevel } from '../render/quality';
+import { RenderTurns } from '../render/render-turns';
 import { camerasForView } from '../render/view-cameras';
+
+export { SHARED_MEMORY } from '../render/shared-memory';
+
 import type { PreparedTriplane, RenderedFrame, SourceFace } from '../stages/contract';
 
 /** Frame rate the page's adaptive quality aims for (the node's default target too). */
@@ -40,15 +47,8 @@ export class PageEngine {
   private readonly reenact = new ReferenceReenact();
   private readonly avatars = new Map<string, { prepared: PreparedTriplane; sourceFace: SourceFace }>();
   readonly adaptive = new AdaptiveQuality(PAGE_TARGET_FPS);
-  readonly counters = { lifts: 0, frames: 0 };
-  private renderTurn: Promise<unknown> = Promise.resolve();
-
-  /** One render at a time: the stage's output is valid only until its next render (as InferenceNode.exclusiveRender). */
-  private exclusive<T>(fn: () => Promise<T>): Promise<T> {
-    const run = this.renderTurn.then(fn, fn);
-    this.renderTurn = run.catch(() => {});
-    return run;
-  }
+  /** Frames and turntable views take turns on the stage (its output is valid until its next render). */
+  private readonly turns = new RenderTurns();
 
   has(key: string): boolean {
     return this.avatars.has(key);
@@ -74,7 +74,6 @@ export class PageEngine {
     this.forget(key);
     const prepared = await this.stage.prepare(lifted.triplane, lifted.sourceFace);
     this.avatars.set(key, { prepared, sourceFace: lifted.sourceFace });
-    this.counters.lifts++;
     const t2 = performance.now();
     return { bytes: prepared.bytes, ms: { ...lifted.ms, prepare: t2 - t1, total: t2 - t0 } };
   }
@@ -91,7 +90,7 @@ export class PageEngine {
    * frame times chose, and records this frame's time. Renders take turns (with turntables).
    */
   render(key: string, frame: DriverFrame, view: ViewSpec): Promise<PageRender> {
-    return this.exclusive(() => this.renderNow(key, frame, view));
+    return this.turns.run(() => this.renderNow(key, frame, view));
   }
 
   private async renderNow(key: string, frame: DriverFrame, view: ViewSpec): Promise<PageRender> {
@@ -115,7 +114,6 @@ export class PageEngine {
     const rendered = { ...out, pixels };
     const ms = performance.now() - started;
     this.adaptive.record(ms);
-    this.counters.frames++;
     return { rendered, quality, ms };
   }
 
@@ -128,12 +126,8 @@ export class PageEngine {
     const host = {
       cache: this.avatars,
       stage: this.stage,
-      exclusiveRender: <T>(fn: () => Promise<T>) => this.exclusive(fn),
+      exclusiveRender: <T>(fn: () => Promise<T>) => this.turns.run(fn),
     };
     return renderTurntable(host, key, options, onView);
-  }
-
-  stats(): Record<string, unknown> {
-    return { avatars: this.avatars.size, quality: this.adaptive.level, ...this.counters, pool: this.pool.stats() };
   }
 }

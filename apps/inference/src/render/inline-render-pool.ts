@@ -7,9 +7,10 @@ import {
   JOB_COUNTER_INTS,
   type RenderJobBuffers,
   type RenderJobSpec,
+  resetJobState,
   runChunks,
 } from './render-job';
-import { sharedBuffer } from './shared-memory';
+import { SHARED_MEMORY, sharedBuffer } from './shared-memory';
 
 export interface JobResult {
   /** Samples decoded by all threads together. */
@@ -40,21 +41,15 @@ export class JobBufferSet {
   private output = new Uint8Array(sharedBuffer(4));
   private readonly counter = new Int32Array(sharedBuffer(JOB_COUNTER_INTS * 4));
 
-  /**
-   * Buffers sized for a job. `lowresFloats` is 4 per ray; the detail path's per-ray depth and
-   * coordinates and its per-band flags (`bands`) come with it.
-   */
   /** Marks the running job aborted: its threads stop waiting for bands a dead thread would have marched. */
   abortRunning(): void {
     Atomics.store(this.counter, JOB_ABORTED, 1);
   }
 
-  /** Readies the counter for a new job (chunk 0, not aborted). */
-  resetCounter(): void {
-    Atomics.store(this.counter, 0, 0);
-    Atomics.store(this.counter, JOB_ABORTED, 0);
-  }
-
+  /**
+   * Buffers sized for a job. `lowresFloats` is 4 per ray; the detail path's per-ray depth and
+   * coordinates and its per-band flags (`bands`) come with it.
+   */
   sizedFor(lowresFloats: number, outputBytes: number, bands = 1): RenderJobBuffers {
     const rays = Math.ceil(lowresFloats / 4);
     if (this.lowres.length < lowresFloats) this.lowres = new Float32Array(sharedBuffer(lowresFloats * 4));
@@ -103,10 +98,6 @@ export class InlineRenderPool implements RenderThreads {
     this.assets.delete(assetId);
   }
 
-  has(assetId: number): boolean {
-    return this.assets.has(assetId);
-  }
-
   buffersFor(lowresFloats: number, outputBytes: number, bands = 1): RenderJobBuffers {
     return this.buffers.sizedFor(lowresFloats, outputBytes, bands);
   }
@@ -120,9 +111,7 @@ export class InlineRenderPool implements RenderThreads {
     if (textureId && !texture) throw new Error(`texture asset ${textureId} is not attached`);
     this.busy = true;
     try {
-      Atomics.store(buffers.counter, 0, 0);
-      Atomics.store(buffers.counter, JOB_ABORTED, 0);
-      buffers.bandsDone.fill(0);
+      resetJobState(buffers);
       this.kernel.bind(asset.packed, asset.resolution, asset.occ);
       this.kernel.samplesDecoded = 0;
       runChunks(this.kernel, spec, buffers, this.scratch, texture);
@@ -134,7 +123,7 @@ export class InlineRenderPool implements RenderThreads {
   }
 
   stats(): Record<string, unknown> {
-    return { threads: 0, inline: true, sharedMemory: typeof SharedArrayBuffer === 'function', ...this.counters };
+    return { threads: 0, inline: true, sharedMemory: SHARED_MEMORY, ...this.counters };
   }
 
   async close(): Promise<void> {

@@ -98,6 +98,13 @@ export const JOB_ABORTED = 1;
 /** Ints in RenderJobBuffers.counter. */
 export const JOB_COUNTER_INTS = 2;
 
+/** Readies a job's shared state before its threads start: chunk 0 next, not aborted, no band marched. */
+export function resetJobState(buf: RenderJobBuffers): void {
+  Atomics.store(buf.counter, 0, 0);
+  Atomics.store(buf.counter, JOB_ABORTED, 0);
+  buf.bandsDone.fill(0);
+}
+
 /** Takes chunks until none are left; returns how many this thread did. */
 export function runChunks(
   kernel: MarchKernel,

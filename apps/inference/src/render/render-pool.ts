@@ -2,7 +2,7 @@ import { Worker } from 'node:worker_threads';
 import { RetryPolicy } from '@holocall/service/retry';
 import { InlineRenderPool, JobBufferSet, type JobResult, type RenderThreads } from './inline-render-pool';
 import type { RenderAsset } from './render-asset';
-import type { RenderJobBuffers, RenderJobSpec } from './render-job';
+import { type RenderJobBuffers, type RenderJobSpec, resetJobState } from './render-job';
 import type { SourceTexture } from './source-texture';
 
 export type { JobResult } from './inline-render-pool';
@@ -208,8 +208,7 @@ export class RenderPool implements RenderThreads {
         throw new Error(`texture asset ${spec.detail.textureAssetId} is not attached`);
       }
       if (this.size === 0) return await this.inline.run(spec, buffers);
-      this.buffers.resetCounter();
-      buffers.bandsDone.fill(0);
+      resetJobState(buffers);
       const jobId = ++this.jobId;
       const result = new Promise<JobResult>((resolve, reject) => {
         this.pending.set(jobId, { waiting: new Set(this.workers), decoded: 0, resolve, reject, error: null });

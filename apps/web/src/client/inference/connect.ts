@@ -237,11 +237,20 @@ export async function renderedBitmap(bytes: Uint8Array) {
   return frameBitmap(decodeRenderedFrame(bytes));
 }
 
+/**
+ * RGBA8 pixels (width * height * 4) as a bitmap. An ArrayBuffer (one transferred from a worker)
+ * is used in place; a Uint8Array is copied (it may be a view into a larger message).
+ */
+export function rgbaBitmap(pixels: Uint8Array | ArrayBuffer, width: number, height: number): Promise<ImageBitmap> {
+  const data = pixels instanceof ArrayBuffer ? new Uint8ClampedArray(pixels) : Uint8ClampedArray.from(pixels);
+  return createImageBitmap(new ImageData(data, width, height));
+}
+
 /** A decoded rendered frame's image as a bitmap (RGBA, or PNG/JPEG bytes). */
 export async function frameBitmap({ header, image }: { header: RenderedFrameHeader; image: Uint8Array }) {
   const bitmap =
     header.format === 'rgba'
-      ? await createImageBitmap(new ImageData(new Uint8ClampedArray(image), header.width, header.height))
+      ? await rgbaBitmap(image, header.width, header.height)
       : await createImageBitmap(new Blob([image as Uint8Array<ArrayBuffer>], { type: `image/${header.format}` }));
   return { header, bitmap };
 }

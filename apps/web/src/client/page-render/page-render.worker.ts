@@ -4,7 +4,7 @@
  * (the tracker and the UI come first). Start it through PageRenderer. Frames arriving while one
  * renders replace the waiting one of the same peer (latest wins); peers take turns.
  */
-import { PageEngine } from '@holocall/inference/page-engine';
+import { PageEngine, PREVIEW_LIFT_SHARE, SHARED_MEMORY } from '@holocall/inference/page-engine';
 import { installPageSegmenter } from '@holocall/inference/page-segmenter';
 import {
   type DriverFrame,
@@ -49,38 +49,36 @@ async function decodePhoto(bytes: ArrayBuffer) {
   return { width: canvas.width, height: canvas.height, data: ctx.getImageData(0, 0, canvas.width, canvas.height).data };
 }
 
+type PhotoToLift = Pick<
+  Extract<PageRenderRequest, { type: 'lift' }>,
+  'key' | 'photo' | 'landmarks' | 'width' | 'height'
+>;
+
+/** Decodes an enrolled photo and lifts it under its key, once the renderer is ready; returns the lift's ms. */
+async function liftPhoto(m: PhotoToLift, progress: (stage: string, fraction: number) => void): Promise<number> {
+  if (!(await ready)) throw new HolocallError('unavailable', 'the page renderer did not start');
+  progress('decode', 0);
+  const photo = await decodePhoto(m.photo);
+  const done = await engine.lift(m.key, photo, m.landmarks, { width: m.width, height: m.height }, progress);
+  return done.ms.total;
+}
+
 async function lift(m: Extract<PageRenderRequest, { type: 'lift' }>): Promise<void> {
   try {
-    if (!(await ready)) throw new HolocallError('unavailable', 'the page renderer did not start');
-    const photo = await decodePhoto(m.photo);
-    const done = await engine.lift(m.key, photo, m.landmarks, { width: m.width, height: m.height }, (stage, f) =>
-      reply({ type: 'lift-progress', key: m.key, stage, fraction: f }),
-    );
-    reply({ type: 'lifted', key: m.key, ms: done.ms.total });
+    const ms = await liftPhoto(m, (stage, fraction) => reply({ type: 'lift-progress', key: m.key, stage, fraction }));
+    reply({ type: 'lifted', key: m.key, ms });
     void pump();
   } catch (error) {
     reply({ type: 'lift-failed', key: m.key, code: codeOf(error), message: messageOf(error) });
   }
 }
 
-/** Share of a preview's progress that lifting takes when it lifts (as the node's, node.ts). */
-const PREVIEW_LIFT_SHARE = 0.75;
-
 async function preview(m: Extract<PageRenderRequest, { type: 'preview' }>): Promise<void> {
   const progress = (stage: string, fraction: number) =>
     reply({ type: 'preview-progress', requestId: m.requestId, stage, fraction: Math.min(1, Math.max(0, fraction)) });
   try {
-    if (!(await ready)) throw new HolocallError('unavailable', 'the page renderer did not start');
-    let liftMs = 0;
     const lifted = !engine.has(m.key);
-    if (lifted) {
-      progress('decode', 0);
-      const photo = await decodePhoto(m.photo);
-      const done = await engine.lift(m.key, photo, m.landmarks, { width: m.width, height: m.height }, (stage, f) =>
-        progress(stage, f * PREVIEW_LIFT_SHARE),
-      );
-      liftMs = done.ms.total;
-    }
+    const liftMs = lifted ? await liftPhoto(m, (stage, f) => progress(stage, f * PREVIEW_LIFT_SHARE)) : 0;
     const from = lifted ? PREVIEW_LIFT_SHARE : 0;
     const options = {
       views: m.views,
@@ -158,8 +156,7 @@ scope.onmessage = (event) => {
         wasmPath: new URL(m.wasmPath, scope.location.origin).href,
       }).then(
         (backend) => {
-          const sharedMemory = typeof SharedArrayBuffer === 'function';
-          reply({ type: 'ready', backend, sharedMemory, loadMs: performance.now() - started });
+          reply({ type: 'ready', backend, sharedMemory: SHARED_MEMORY, loadMs: performance.now() - started });
           return true;
         },
         (error: unknown) => {

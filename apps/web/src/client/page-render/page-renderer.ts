@@ -1,5 +1,6 @@
 import type { ViewSpec } from '@holocall/protocol';
 import { TRACKER_ASSETS } from '../face/tracker-assets';
+import { rgbaBitmap } from '../inference/connect';
 import type {
   EnrollmentSource,
   InferenceNode,
@@ -57,6 +58,13 @@ interface PendingPreview {
   onProgress: (stage: string, fraction: number) => void;
 }
 
+/** An enrolled photo and its landmarks in memory of their own, to hand to the worker without a copy. */
+function transferable(source: EnrollmentSource) {
+  const photo = source.photo.slice().buffer as ArrayBuffer;
+  const landmarks = Float32Array.from(source.landmarks);
+  return { photo, landmarks, transfer: [photo, landmarks.buffer] };
+}
+
 interface PagePeer {
   key: string;
   load: () => Promise<EnrollmentSource>;
@@ -72,10 +80,9 @@ export class PageRenderer implements InferenceNode {
   status: InferenceStatus = 'connecting';
   private readonly worker: Worker;
   private readonly peers = new Map<string, PagePeer>();
-  /** Avatars by key: lifting, lifted, or the message of the lift that failed. */
-  private readonly lifts = new Map<string, 'lifting' | 'lifted' | { failed: string }>();
+  /** Avatars by key while lifting and once lifted (a failed lift is forgotten: the next registration tries again). */
+  private readonly lifts = new Map<string, 'lifting' | 'lifted'>();
   private view: ViewSpec = { kind: 'flat', width: 480, height: 480 };
-  readonly counters = { framesSent: 0, imagesReceived: 0, framesFailed: 0 };
   private readonly previews = new Map<string, PendingPreview>();
   private nextPreview = 1;
 
@@ -127,16 +134,18 @@ export class PageRenderer implements InferenceNode {
         this.lifts.set(m.key, 'lifted');
         for (const peerId of this.peersOf(m.key)) this.callbacks.onPeerSource(peerId, 'avatar', {});
         break;
-      case 'lift-failed':
-        this.lifts.set(m.key, { failed: m.message });
-        for (const peerId of this.peersOf(m.key)) this.callbacks.onPeerSource(peerId, 'missing', {});
+      case 'lift-failed': {
+        // Said on the tile as the node's given-up lifts are; the photo stays, and a later registration tries again.
+        this.lifts.delete(m.key);
+        const lift = { kind: 'gave-up' as const, attempts: 1, message: m.message };
+        for (const peerId of this.peersOf(m.key)) this.callbacks.onPeerSource(peerId, 'missing', { lift });
         break;
+      }
       case 'image':
-        this.counters.imagesReceived++;
         void this.deliver(m);
         break;
       case 'frame-failed':
-        this.counters.framesFailed++;
+        // A frame the worker could not decode or render: the next one replaces it (as at the node).
         break;
       case 'preview-progress':
         this.previews.get(m.requestId)?.onProgress(m.stage, m.fraction);
@@ -145,7 +154,7 @@ export class PageRenderer implements InferenceNode {
         const pending = this.previews.get(m.requestId);
         this.previews.delete(m.requestId);
         if (!pending) break;
-        createImageBitmap(new ImageData(new Uint8ClampedArray(m.pixels), m.width, m.height)).then(
+        rgbaBitmap(m.pixels, m.width, m.height).then(
           (sprite) => pending.resolve({ sprite, lifted: m.lifted, liftMs: m.liftMs }),
           (error: Error) => pending.reject(error),
         );
@@ -160,8 +169,7 @@ export class PageRenderer implements InferenceNode {
 
   private async deliver(m: Extract<PageRenderReply, { type: 'image' }>): Promise<void> {
     if (!this.peers.has(m.peerId)) return;
-    const pixels = new Uint8ClampedArray(m.pixels);
-    const bitmap = await createImageBitmap(new ImageData(pixels, m.width, m.height));
+    const bitmap = await rgbaBitmap(m.pixels, m.width, m.height);
     this.callbacks.onImage({
       peerId: m.peerId,
       bitmap,
@@ -184,7 +192,7 @@ export class PageRenderer implements InferenceNode {
   registerPeer(peerId: string, avatarHash: string, load: () => Promise<EnrollmentSource>): void {
     this.peers.set(peerId, { key: avatarHash, load });
     const lift = this.lifts.get(avatarHash);
-    if (lift === 'lifted' || lift === 'lifting') {
+    if (lift) {
       this.callbacks.onPeerSource(peerId, lift === 'lifted' ? 'avatar' : 'lifting', {});
       return;
     }
@@ -192,12 +200,11 @@ export class PageRenderer implements InferenceNode {
     this.callbacks.onPeerSource(peerId, 'lifting', { progress: { stage: 'download', fraction: 0 } });
     load().then(
       (source) => {
-        const photo = source.photo.slice().buffer as ArrayBuffer;
-        const landmarks = Float32Array.from(source.landmarks);
-        this.post({ type: 'lift', key: avatarHash, photo, landmarks, width: source.width, height: source.height }, [
-          photo,
-          landmarks.buffer,
-        ]);
+        const { photo, landmarks, transfer } = transferable(source);
+        this.post(
+          { type: 'lift', key: avatarHash, photo, landmarks, width: source.width, height: source.height },
+          transfer,
+        );
       },
       (error: unknown) =>
         this.onReply({ type: 'lift-failed', key: avatarHash, code: 'unavailable', message: String(error) }),
@@ -222,7 +229,6 @@ export class PageRenderer implements InferenceNode {
   sendFrame(peerId: string, frame: Uint8Array): void {
     const peer = this.peers.get(peerId);
     if (!peer || this.lifts.get(peer.key) !== 'lifted') return;
-    this.counters.framesSent++;
     this.post({ type: 'frame', peerId, key: peer.key, frame: frame.slice(), view: this.view });
   }
 
@@ -236,8 +242,7 @@ export class PageRenderer implements InferenceNode {
     onProgress: (stage: string, fraction: number) => void,
   ): Promise<PagePreview> {
     const requestId = `preview-${this.nextPreview++}`;
-    const photo = source.photo.slice().buffer as ArrayBuffer;
-    const landmarks = Float32Array.from(source.landmarks);
+    const { photo, landmarks, transfer } = transferable(source);
     return new Promise<PagePreview>((resolve, reject) => {
       this.previews.set(requestId, { resolve, reject, onProgress });
       this.post(
@@ -251,7 +256,7 @@ export class PageRenderer implements InferenceNode {
           height: source.height,
           ...options,
         },
-        [photo, landmarks.buffer],
+        transfer,
       );
     });
   }

@@ -162,7 +162,7 @@ export function PeerTile({
         )}
         {rendering && lift?.kind === 'gave-up' && (
           <span className="badge warn" data-testid="lift-gave-up">
-            gave up building {name}'s 3D head after {lift.attempts} tries: {lift.message}
+            could not build {name}'s 3D head{lift.attempts > 1 ? ` after ${lift.attempts} tries` : ''}: {lift.message}
           </span>
         )}
       </figcaption>
