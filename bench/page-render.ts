@@ -13,15 +13,11 @@
  *   npx tsx bench/page-render.ts [--seconds=8] [--tile=512]
  */
 import { readFileSync } from 'node:fs';
-import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { availableParallelism, loadavg } from 'node:os';
-import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { FIXTURE_PHOTO_PATH, fixtureLandmarks, loadFixturePhoto } from '@holocall/face/node';
 import { decodeDriverFrame, encodeDriverFrame } from '@holocall/protocol';
 import { chromium } from '@playwright/test';
-import { build } from 'esbuild';
 import { ReferenceReenact } from '../apps/inference/src/backends/reference/reenact';
 import { runLiftJob } from '../apps/inference/src/enrollment/lift-job';
 import { PageEngine } from '../apps/inference/src/page/page-engine';
@@ -32,83 +28,35 @@ import { flag } from './inference/options';
 import { createFaceFrameSource } from './latency/face-frames';
 import { percentile, printMarkdownTable } from './latency/stats';
 import type { PageRunOptions, PageRunResult } from './page-render/page-main';
+import { bundleForBrowser, serveBenchSite } from './support/bench-page';
 
-const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const argv = process.argv.slice(2);
 const seconds = Number(flag(argv, 'seconds') ?? 8);
 const tile = Number(flag(argv, 'tile') ?? 512);
 const TARGETS = { onePeerFps: 24, twoPeerFps: 15, psnrDb: 40, liftMs: 3000 };
 
 /** The product's workers and the bench page, bundled for the browser. */
-async function bundle(): Promise<Record<string, string>> {
-  const entries = {
+function bundle(): Promise<Record<string, string>> {
+  return bundleForBrowser({
     'worker.js': 'apps/web/src/client/page-render/page-render.worker.ts',
     'tracker.js': 'packages/face/src/browser/tracker.worker.ts',
     'main.js': 'bench/page-render/page-main.ts',
-  };
-  const out: Record<string, string> = {};
-  for (const [name, entry] of Object.entries(entries)) {
-    const result = await build({
-      entryPoints: [path.join(root, entry)],
-      bundle: true,
-      format: 'esm',
-      platform: 'browser',
-      target: 'chrome120',
-      write: false,
-      minify: true,
-      logLevel: 'error',
-    });
-    out[name] = result.outputFiles[0]?.text ?? '';
-  }
-  return out;
+  });
 }
 
-function serve(scripts: Record<string, string>): Promise<Server> {
-  const files: Record<string, string> = {
-    '/fixture.png': FIXTURE_PHOTO_PATH,
-    '/vendor/segmentation/selfie.json': 'apps/inference/models/segmentation/selfie.json',
-    '/vendor/segmentation/selfie.bin': 'apps/inference/models/segmentation/selfie.bin',
-  };
-  const wasm = path.join(root, 'node_modules/@tensorflow/tfjs-backend-wasm/dist');
-  const human = path.join(root, 'node_modules/@vladmandic/human/models');
-  const types = {
-    js: 'text/javascript',
-    json: 'application/json',
-    wasm: 'application/wasm',
-    png: 'image/png',
-    bin: 'application/octet-stream',
-    html: 'text/html',
-  } as Record<string, string> & { js: string; wasm: string; html: string };
-  const server = createServer((req, res) => {
-    const url = new URL(req.url ?? '/', 'http://bench');
-    const isolated = url.searchParams.get('isolated') !== '0' && !req.headers.referer?.includes('isolated=0');
-    const headers: Record<string, string> = isolated
-      ? { 'Cross-Origin-Opener-Policy': 'same-origin', 'Cross-Origin-Embedder-Policy': 'require-corp' }
-      : {};
-    const send = (body: string | Buffer, type: string) => {
-      res.writeHead(200, { 'Content-Type': type, ...headers });
-      res.end(body);
-    };
-    const p = url.pathname;
-    if (p === '/favicon.ico') {
-      res.writeHead(204, headers);
-      return void res.end();
-    }
-    const ext = p.split('.').pop() ?? 'html';
-    try {
-      if (p === '/') return send('<!doctype html><script type="module" src="/main.js"></script>', types.html);
-      if (scripts[p.slice(1)]) return send(scripts[p.slice(1)] as string, types.js);
-      if (files[p]) return send(readFileSync(path.resolve(root, files[p] as string)), types[ext] ?? 'text/plain');
-      if (p.startsWith('/vendor/tfjs/')) return send(readFileSync(path.join(wasm, path.basename(p))), types.wasm);
-      if (p.startsWith('/vendor/human/models/'))
-        return send(readFileSync(path.join(human, path.basename(p))), types[ext] ?? 'text/plain');
-    } catch {
-      // falls through to 404
-    }
-    res.writeHead(404, headers);
-    res.end();
+function serve(scripts: Record<string, string>) {
+  return serveBenchSite({
+    scripts,
+    files: {
+      '/fixture.png': FIXTURE_PHOTO_PATH,
+      '/vendor/segmentation/selfie.json': 'apps/inference/models/segmentation/selfie.json',
+      '/vendor/segmentation/selfie.bin': 'apps/inference/models/segmentation/selfie.bin',
+    },
+    folders: {
+      '/vendor/tfjs/': 'node_modules/@tensorflow/tfjs-backend-wasm/dist',
+      '/vendor/human/models/': 'node_modules/@vladmandic/human/models',
+    },
   });
-  return new Promise((resolve) => server.listen(0, '127.0.0.1', () => resolve(server)));
 }
 
 /** Driver frames as a call sends them, the yaw swept ±0.3 rad over 4 s. */

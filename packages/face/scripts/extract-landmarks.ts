@@ -137,6 +137,8 @@ async function main(): Promise<void> {
 type TrackedPart = Pick<FixtureEntry, 'landmarks' | 'humanAngles' | 'score' | 'box' | 'cropSize'>;
 
 function tracked(face: NonNullable<Awaited<ReturnType<typeof trackImages>>['faces'][string]>): TrackedPart {
+  // Stills always go through human.detect, which estimates the angles.
+  if (!face.humanAngles) throw new Error('a still was tracked without human.detect');
   return {
     landmarks: face.landmarks,
     humanAngles: face.humanAngles,

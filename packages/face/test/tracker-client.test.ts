@@ -54,18 +54,20 @@ const settle = () => new Promise((resolve) => setTimeout(resolve, 0));
 afterEach(() => vi.unstubAllGlobals());
 
 describe('trackingOptions', () => {
-  it('video reuses the face box and skips the rotation pass; a still does neither; both single-threaded', () => {
+  it('video follows the face between frames; a still is detected afresh; both upright and single-threaded', () => {
     expect(trackingOptions('video', ASSETS)).toEqual({
       ...ASSETS,
       threads: false,
-      skipFrames: 5,
-      rotationCorrection: false,
+      skipFrames: 0,
+      rotationCorrection: true,
+      tracking: true,
     });
     expect(trackingOptions('still', ASSETS)).toEqual({
       ...ASSETS,
       threads: false,
       skipFrames: 0,
       rotationCorrection: true,
+      tracking: false,
     });
   });
 });
@@ -96,8 +98,8 @@ describe('TrackerClient', () => {
     const [id] = worker.trackIds();
     expect(worker.posted.at(-1)?.transfer).toEqual([f]);
     expect(client.busy).toBe(true);
-    worker.answer({ type: 'result', id: id!, width: 4, height: 3, faces: [face], detectMs: 7 });
-    await expect(tracked).resolves.toEqual({ width: 4, height: 3, faces: [face], detectMs: 7 });
+    worker.answer({ type: 'result', id: id!, width: 4, height: 3, faces: [face], detectMs: 7, detected: true });
+    await expect(tracked).resolves.toEqual({ width: 4, height: 3, faces: [face], detectMs: 7, detected: true });
     expect(client.busy).toBe(false);
   });
 
@@ -126,7 +128,15 @@ describe('TrackerClient', () => {
     await settle();
     expect(createImageBitmap).toHaveBeenCalledWith(source);
     expect(worker.posted.at(-1)?.transfer).toEqual([copy]);
-    worker.answer({ type: 'result', id: worker.trackIds()[0]!, width: 4, height: 3, faces: [], detectMs: 1 });
+    worker.answer({
+      type: 'result',
+      id: worker.trackIds()[0]!,
+      width: 4,
+      height: 3,
+      faces: [],
+      detectMs: 1,
+      detected: true,
+    });
     await expect(detected).resolves.toMatchObject({ faces: [] });
   });
 
@@ -138,7 +148,7 @@ describe('TrackerClient', () => {
     await settle();
     const [a, b] = worker.trackIds();
     worker.answer({ type: 'error', id: a!, message: 'face tracker: boom' });
-    worker.answer({ type: 'result', id: b!, width: 4, height: 3, faces: [], detectMs: 1 });
+    worker.answer({ type: 'result', id: b!, width: 4, height: 3, faces: [], detectMs: 1, detected: true });
     await expect(bad).rejects.toThrow('face tracker: boom');
     await expect(good).resolves.not.toBeNull();
   });

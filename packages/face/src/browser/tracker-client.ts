@@ -15,17 +15,18 @@ export type TrackingMode = 'video' | 'still';
 /**
  * The options the product tracks with. Single-threaded wasm in both modes: the threaded build's
  * pthread workers break once a bundler rewrites the emscripten factory (see FaceTracker.create).
- * Video reuses the face box for 5 frames and skips the rotation pass (speed; the sender faces
- * the camera); a still is detected afresh and rotated upright first (better landmarks).
+ * Video follows the face from frame to frame (the detector runs only when it is lost; see
+ * mesh-tracker.ts); a still is detected afresh. Both rotate the face upright before the mesh
+ * model (better landmarks; free in tracking, where the crop is drawn rotated).
  */
 export function trackingOptions(mode: TrackingMode, assets: TrackerAssets): TrackerOptions {
-  const video = mode === 'video';
   return {
     modelBasePath: assets.modelBasePath,
     wasmPath: assets.wasmPath,
     threads: false,
-    skipFrames: video ? 5 : 0,
-    rotationCorrection: !video,
+    skipFrames: 0,
+    rotationCorrection: true,
+    tracking: mode === 'video',
   };
 }
 
@@ -35,6 +36,8 @@ export interface Detection {
   width: number;
   height: number;
   detectMs: number;
+  /** Whether the detector ran on this frame (false: the face was followed from the last one). */
+  detected: boolean;
 }
 
 interface Pending {
@@ -86,7 +89,7 @@ export class TrackerClient {
           return;
         case 'result':
           this.settle(m.id, (p) =>
-            p.resolve({ width: m.width, height: m.height, faces: m.faces, detectMs: m.detectMs }),
+            p.resolve({ width: m.width, height: m.height, faces: m.faces, detectMs: m.detectMs, detected: m.detected }),
           );
           return;
         case 'dropped':

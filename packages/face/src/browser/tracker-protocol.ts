@@ -20,7 +20,16 @@ export type WireFace = TrackedFace;
 export type TrackerResponse =
   /** The models are loaded; `loadMs` is the wall time of that load in the worker. */
   | { type: 'ready'; backend: string; loadMs: number }
-  | { type: 'result'; id: number; width: number; height: number; faces: WireFace[]; detectMs: number }
+  | {
+      type: 'result';
+      id: number;
+      width: number;
+      height: number;
+      faces: WireFace[];
+      detectMs: number;
+      /** Whether the face detector ran (false: the face was followed from the last frame). */
+      detected: boolean;
+    }
   | { type: 'dropped'; id: number }
   /** `id` null: the tracker failed to load, or the worker got a request it could not read. */
   | { type: 'error'; id: number | null; message: string };

@@ -14,6 +14,7 @@
  */
 import type { Config, FaceResult, Human as HumanType, Input } from '@vladmandic/human';
 import { LANDMARK_COUNT, type Landmarks, landmarksFromMesh } from '../landmarks';
+import { type MeshTrack, MeshTracker, type Roi, roiFromLandmarks, roiUsable } from './mesh-tracker';
 
 export { MESH_MODEL_INPUT } from './tracker-constants';
 
@@ -31,6 +32,11 @@ export interface TrackerOptions {
   rotationCorrection?: boolean;
   /** Reuse the previous frame's face box for this many frames (video); 0 for unrelated stills. */
   skipFrames?: number;
+  /**
+   * Live video: follow the face from frame to frame on a crop around the last landmarks and run
+   * the detector only when it is lost (mesh-tracker.ts). Default false (every frame detected).
+   */
+  tracking?: boolean;
   /** Human's console debug output (default false). */
   debug?: boolean;
 }
@@ -40,9 +46,9 @@ export interface TrackedFace {
   landmarks: Landmarks;
   /**
    * Human's own rotation estimate (radians, from four mesh points); pose.ts fits a better one.
-   * Kept for diagnostics and as a cross-check.
+   * Kept for diagnostics and as a cross-check; null on frames followed by the mesh tracker.
    */
-  humanAngles: { yaw: number; pitch: number; roll: number };
+  humanAngles: { yaw: number; pitch: number; roll: number } | null;
   /** Mesh confidence 0..1. */
   score: number;
   /** Face box [x, y, width, height] in pixels. */
@@ -58,8 +64,10 @@ export interface TrackResult {
   faces: TrackedFace[];
   width: number;
   height: number;
-  /** Wall time of human.detect in ms. */
+  /** Wall time of tracking this frame in ms. */
   detectMs: number;
+  /** Whether the face detector ran on this frame (always, unless `tracking` followed a face). */
+  detected: boolean;
   backend: string;
 }
 
@@ -125,11 +133,37 @@ export function trackedFaceFromResult(face: FaceResult): TrackedFace | null {
   };
 }
 
+/** A face the mesh tracker followed, in the shape human's faces take. */
+function trackedFaceFromTrack(track: MeshTrack): TrackedFace {
+  const landmarks = landmarksFromMesh(track.mesh);
+  let [x0, y0, x1, y1] = [Infinity, Infinity, -Infinity, -Infinity];
+  for (let i = 0; i < landmarks.length; i += 3) {
+    x0 = Math.min(x0, landmarks[i] as number);
+    x1 = Math.max(x1, landmarks[i] as number);
+    y0 = Math.min(y0, landmarks[i + 1] as number);
+    y1 = Math.max(y1, landmarks[i + 1] as number);
+  }
+  return {
+    landmarks,
+    humanAngles: null,
+    score: track.score,
+    box: [x0, y0, x1 - x0, y1 - y0],
+    cropSize: track.roi.side,
+  };
+}
+
 export class FaceTracker {
+  /** Where the face was last seen (tracking mode); null: run the detector. */
+  private roi: Roi | null = null;
+  private readonly meshTracker: MeshTracker | null;
+
   private constructor(
     private readonly human: HumanType,
     readonly backend: string,
-  ) {}
+    tracking: boolean,
+  ) {
+    this.meshTracker = tracking ? new MeshTracker(human) : null;
+  }
 
   /**
    * Loads human, the wasm backend and the three face models. `humanModule` lets a bundler or
@@ -147,21 +181,35 @@ export class FaceTracker {
     await human.load();
     const backend = human.tf?.getBackend?.() ?? String(config.backend);
     if (backend !== 'wasm') throw new Error(`face tracker: wasm backend did not start (got ${backend})`);
-    return new FaceTracker(human, backend);
+    return new FaceTracker(human, backend, options.tracking === true);
   }
 
   /** Tracks faces in one image or video frame. */
   async detect(input: Input, width: number, height: number): Promise<TrackResult> {
     const start = performance.now();
+    if (this.meshTracker && this.roi && roiUsable(this.roi, width, height)) {
+      const track = await this.meshTracker.track(input as CanvasImageSource, this.roi);
+      if (track) {
+        this.roi = roiFromLandmarks(track.mesh);
+        const faces = [trackedFaceFromTrack(track)];
+        return { faces, width, height, detectMs: performance.now() - start, detected: false, backend: this.backend };
+      }
+    }
     const result = await this.human.detect(input);
-    const detectMs = performance.now() - start;
     if (result.error) throw new Error(`face tracker: ${result.error}`);
     const faces: TrackedFace[] = [];
     for (const face of result.face) {
       const tracked = trackedFaceFromResult(face);
       if (tracked) faces.push(tracked);
     }
-    return { faces, width, height, detectMs, backend: this.backend };
+    const first = result.face.find((f) => f.mesh?.length === LANDMARK_COUNT);
+    this.roi = this.meshTracker && first ? roiFromLandmarks(first.mesh) : null;
+    return { faces, width, height, detectMs: performance.now() - start, detected: true, backend: this.backend };
+  }
+
+  /** Stage times of the last frame the mesh tracker followed (bench and diagnostics). */
+  get trackTimes() {
+    return this.meshTracker?.times ?? null;
   }
 
   dispose(): void {

@@ -58,6 +58,7 @@ async function track(id: number, frame: ImageBitmap): Promise<void> {
         height: result.height,
         faces: result.faces,
         detectMs: result.detectMs,
+        detected: result.detected,
       },
       result.faces.map((f) => f.landmarks.buffer as ArrayBuffer),
     );

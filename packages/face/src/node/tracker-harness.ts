@@ -36,7 +36,7 @@ const PAGE_TIMEOUT_MS = 120_000;
 
 export interface HarnessFace {
   landmarks: number[];
-  humanAngles: { yaw: number; pitch: number; roll: number };
+  humanAngles: { yaw: number; pitch: number; roll: number } | null;
   score: number;
   box: number[];
   cropSize: number;
@@ -46,6 +46,8 @@ export interface HarnessResult {
   backend: string;
   faces: Record<string, HarnessFace | null>;
   detectMs: Record<string, number>;
+  /** Whether the detector ran on each image (worker mode; the page always detects). */
+  detected: Record<string, boolean>;
 }
 
 /** A package's root folder (found from its resolved entry: some packages do not export package.json). */
@@ -117,8 +119,15 @@ function serve(files: { bundle: string; worker: string | null; images: Map<strin
   return new Promise((ok) => server.listen(0, '127.0.0.1', () => ok(server)));
 }
 
-/** Runs the tracker on each named PNG; a face that was not found maps to null. */
-export async function trackImages(images: Map<string, Uint8Array>, mode: HarnessMode = 'page'): Promise<HarnessResult> {
+/**
+ * Runs the tracker on each named PNG; a face that was not found maps to null. In worker mode
+ * `tracking` 'video' tracks the images in order as frames of one clip (the call page's options).
+ */
+export async function trackImages(
+  images: Map<string, Uint8Array>,
+  mode: HarnessMode = 'page',
+  tracking: 'still' | 'video' = 'still',
+): Promise<HarnessResult> {
   const page = mode === 'page' ? '../../scripts/extract-landmarks.page.ts' : '../../scripts/tracker-worker.page.ts';
   const [main, worker] = await Promise.all([
     bundle(page),
@@ -142,22 +151,27 @@ export async function trackImages(images: Map<string, Uint8Array>, mode: Harness
     const names = [...images.keys()];
     const urls = names.map((n) => `/img/${encodeURIComponent(n)}`);
     const out = await page.evaluate(
-      (u) =>
+      ([u, t]) =>
         (
           window as unknown as {
-            extract: (u: string[]) => Promise<{ backend: string; results: (HarnessFace | null)[]; ms: number[] }>;
+            extract: (
+              u: string[],
+              t: string,
+            ) => Promise<{ backend: string; results: (HarnessFace | null)[]; ms: number[]; detected?: boolean[] }>;
           }
-        ).extract(u),
-      urls,
+        ).extract(u, t),
+      [urls, tracking] as const,
     );
     if (errors.length > 0) throw new Error(`tracker page errors: ${errors.join('; ')}`);
     const faces: Record<string, HarnessFace | null> = {};
     const detectMs: Record<string, number> = {};
+    const detected: Record<string, boolean> = {};
     names.forEach((n, i) => {
       faces[n] = out.results[i] ?? null;
       detectMs[n] = out.ms[i] ?? 0;
+      detected[n] = out.detected?.[i] ?? true;
     });
-    return { backend: out.backend, faces, detectMs };
+    return { backend: out.backend, faces, detectMs, detected };
   } finally {
     await browser.close();
     await new Promise((ok) => server.close(ok));
