@@ -19,29 +19,20 @@ import type { AddressInfo } from 'node:net';
 import { availableParallelism, loadavg } from 'node:os';
 import path from 'node:path';
 import { canonicalLandmarks, EXPRESSION_CODE_LAYOUT, expressionCode } from '@holocall/face';
-import type { TrackerOptions } from '@holocall/face/browser/tracker';
-import { trackingOptions } from '@holocall/face/browser/tracker-client';
 import { FIXTURE_PHOTO_PATH, fixtureLandmarks } from '@holocall/face/node';
 import { chromium } from '@playwright/test';
 import { flag } from './inference/options';
 import { percentile, printMarkdownTable } from './latency/stats';
 import { BENCH_ROOT, bundleForBrowser, serveBenchSite } from './support/bench-page';
 import type { TrackerRunOptions, TrackerRunResult } from './tracker/page-main';
+import { TRACKER_VARIANTS } from './tracker/variants';
 
 const argv = process.argv.slice(2);
 const frameCount = Number(flag(argv, 'frames') ?? 120);
 const TARGET_MS = 10;
 /** One quantisation step of the driver frame's int8 code (EXPRESSION_RANGE 1 over 127). */
 const STEP = 1 / 127;
-const ASSETS = { modelBasePath: '/models/', wasmPath: '/wasm/' };
-
-const VARIANTS: { name: string; options: TrackerOptions }[] = [
-  {
-    name: 'before: human.detect, skipFrames 5',
-    options: { ...ASSETS, threads: false, skipFrames: 5, rotationCorrection: false },
-  },
-  { name: "after: trackingOptions('video')", options: trackingOptions('video', ASSETS) },
-];
+const VARIANTS = [TRACKER_VARIANTS.before, TRACKER_VARIANTS.after].map((v) => ({ name: v.label, options: v.options }));
 
 const FACES = [
   {

@@ -4,7 +4,8 @@
  * by frame to the product's tracker worker (packages/face/src/browser/tracker.worker.ts, bundled
  * beside it) through TrackerClient, as the call page's capture loop does. Returns per frame the
  * worker's tracking time, the round trip from the page, whether the detector ran, and the
- * landmarks.
+ * landmarks. `streamTracker` is the live version for bench/glass-to-glass.ts: the clip plays at
+ * 30 fps and each tracked frame goes to Node as it is done, stamped with its capture time.
  */
 import type { TrackerOptions } from '@holocall/face/browser/tracker';
 import { TrackerClient } from '@holocall/face/browser/tracker-client';
@@ -55,15 +56,20 @@ function drawFrame(g: OffscreenCanvasRenderingContext2D, photo: ImageBitmap, i: 
   );
 }
 
-async function runTracker(o: TrackerRunOptions): Promise<TrackerRunResult> {
-  const photo = await createImageBitmap(await (await fetch(o.photo)).blob());
+async function makeClip(url: string, count: number): Promise<ImageBitmap[]> {
+  const photo = await createImageBitmap(await (await fetch(url)).blob());
   const canvas = new OffscreenCanvas(WIDTH, HEIGHT);
   const g = canvas.getContext('2d') as OffscreenCanvasRenderingContext2D;
   const clip: ImageBitmap[] = [];
-  for (let i = 0; i < o.frames; i++) {
-    drawFrame(g, photo, i, o.frames);
+  for (let i = 0; i < count; i++) {
+    drawFrame(g, photo, i, count);
     clip.push(await createImageBitmap(canvas));
   }
+  return clip;
+}
+
+async function runTracker(o: TrackerRunOptions): Promise<TrackerRunResult> {
+  const clip = await makeClip(o.photo, o.frames);
   const client = new TrackerClient(new Worker('/tracker.js', { type: 'module' }), o.options);
   const { backend, loadMs } = await client.ready;
   const frames: FrameResult[] = [];
@@ -86,4 +92,36 @@ async function runTracker(o: TrackerRunOptions): Promise<TrackerRunResult> {
   return { backend, loadMs, crossOriginIsolated, frames };
 }
 
-(window as unknown as { runTracker: typeof runTracker }).runTracker = runTracker;
+/** Called in Node for each tracked frame (page.exposeFunction). */
+type OnTracked = (captureEpochMs: number, landmarks: number[], width: number, height: number, detectMs: number) => void;
+
+/**
+ * The camera clip at 30 fps into the tracker as the call page's capture loop feeds it (the
+ * newest frame once the last is done, never a queue), for `seconds`; each face goes to
+ * `window.benchTracked`, stamped with the epoch time its frame was taken.
+ */
+async function streamTracker(o: { photo: string; options: TrackerOptions; seconds: number }): Promise<number> {
+  const clip = await makeClip(o.photo, 120);
+  const client = new TrackerClient(new Worker('/tracker.js', { type: 'module' }), o.options);
+  await client.ready;
+  const onTracked = (window as unknown as { benchTracked: OnTracked }).benchTracked;
+  const started = performance.now();
+  let tracked = 0;
+  let lastStart = 0;
+  while (performance.now() - started < o.seconds * 1000) {
+    const wait = lastStart + 1000 / 30 - performance.now();
+    if (wait > 0) await new Promise((resolve) => setTimeout(resolve, wait));
+    lastStart = performance.now();
+    const frame = clip[Math.floor(((lastStart - started) * 30) / 1000) % clip.length] as ImageBitmap;
+    const captureEpochMs = performance.timeOrigin + performance.now();
+    const d = await client.track(await createImageBitmap(frame));
+    const face = d?.faces[0];
+    if (!d || !face) continue;
+    tracked++;
+    onTracked(captureEpochMs, Array.from(face.landmarks), d.width, d.height, d.detectMs);
+  }
+  client.close();
+  return tracked;
+}
+
+Object.assign(window, { runTracker, streamTracker });

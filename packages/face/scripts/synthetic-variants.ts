@@ -32,6 +32,31 @@ export function rotateImage(img: RgbaImage, angleRad: number, cx: number, cy: nu
 }
 
 /**
+ * A gaze shift: inside each eye opening (an ellipse through the eye corners and lids) the
+ * content slides `shiftPx` pixels along image x, fading to nothing at the opening's edge, so
+ * both irises move the same way while lids and corners stay put.
+ */
+export function shiftGaze(img: RgbaImage, landmarks: ArrayLike<number>, shiftPx: number): RgbaImage {
+  const eyes = [
+    [LM.rightEyeOuter, LM.rightEyeInner, LM.rightEyeUpperLid, LM.rightEyeLowerLid],
+    [LM.leftEyeOuter, LM.leftEyeInner, LM.leftEyeUpperLid, LM.leftEyeLowerLid],
+  ].map(([outer, inner, upper, lower]) => {
+    const a = point(landmarks, outer as number);
+    const b = point(landmarks, inner as number);
+    const lidGap = Math.abs(point(landmarks, lower as number)[1] - point(landmarks, upper as number)[1]);
+    return { cx: (a[0] + b[0]) / 2, cy: (a[1] + b[1]) / 2, rx: Math.abs(b[0] - a[0]) / 2, ry: Math.max(4, lidGap) };
+  });
+  return remapRGBA(img, img.width, img.height, (x, y, xy) => {
+    xy[0] = x;
+    xy[1] = y;
+    for (const e of eyes) {
+      const r = ((x - e.cx) / e.rx) ** 2 + ((y - e.cy) / e.ry) ** 2;
+      if (r < 1) xy[0] = x - shiftPx * (1 - r);
+    }
+  });
+}
+
+/**
  * Jaw drop by `amount` pixels at the lip centre: below the lip seam the face slides down by
  * amount * lens(x) * fade(y) (lens: 1 at the centre, 0 at the mouth corners; fade: 1 to the
  * chin, 0 a little below it), and the opening between the lips is painted as a dark mouth.

@@ -5,7 +5,7 @@
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { openMouth, rotateImage } from '../scripts/synthetic-variants';
+import { openMouth, rotateImage, shiftGaze } from '../scripts/synthetic-variants';
 import { FIXTURE_PHOTO_PATH, fixtureLandmarks, loadFixturePhoto, loadLandmarkFixture } from '../src/node/fixtures';
 import { encodePng } from '../src/node/png';
 import { CHROMIUM_PATH, trackImages } from '../src/node/tracker-harness';
@@ -95,5 +95,33 @@ describe.skipIf(!haveChromium)('the browser tracker following a face through vid
     const openedStill = lipGap(fixtureLandmarks('mouth-open', fixture)) - lipGap(neutral);
     expect(opened).toBeGreaterThan(0.75 * openedStill);
     expect(r.faces['mouth-open']!.landmarks.length).toBe(478 * 3);
+  }, 60_000);
+});
+
+/** Iris centre's x against the midpoint of its eye's corners (pixels): right eye, left eye. */
+function irisOffsets(l: ArrayLike<number>): [number, number] {
+  const offset = (iris: number, a: number, b: number) =>
+    (l[3 * iris] as number) - ((l[3 * a] as number) + (l[3 * b] as number)) / 2;
+  return [offset(473, 33, 133), offset(468, 263, 362)];
+}
+
+describe.skipIf(!haveChromium)('the browser tracker on a gaze shift', () => {
+  it('both irises move the way the gaze moved (human alone mirrors the right eye)', async () => {
+    const photo = loadFixturePhoto();
+    const neutral = fixtureLandmarks('astronaut');
+    const frames = new Map<string, Uint8Array>([
+      ['ahead', encodePng(photo)],
+      ['left', encodePng(shiftGaze(photo, neutral, -4))],
+      ['ahead-again', encodePng(photo)],
+      ['right', encodePng(shiftGaze(photo, neutral, 4))],
+    ]);
+    const r = await trackImages(frames, 'worker', 'video');
+    const ahead = irisOffsets(r.faces.ahead!.landmarks);
+    const left = irisOffsets(r.faces.left!.landmarks);
+    const right = irisOffsets(r.faces.right!.landmarks);
+    for (const eye of [0, 1]) {
+      expect((left[eye] as number) - (ahead[eye] as number)).toBeLessThan(-0.5);
+      expect((right[eye] as number) - (ahead[eye] as number)).toBeGreaterThan(0.5);
+    }
   }, 60_000);
 });
