@@ -176,6 +176,25 @@ async function main(): Promise<void> {
     ],
     rows,
   );
+  console.log(
+    '\nwhere a followed frame goes (after; worker ms p50): crop = one canvas draw of the upright ROI + tensor',
+  );
+  printMarkdownTable(
+    ['face', 'crop', 'mesh model', 'iris model (both eyes)', 'rest (landmarks, ROI, worker reply)'],
+    FACES.map((face) => {
+      const r = runs.get(`${face.name}/${VARIANTS[1]?.name}`) as TrackerRunResult;
+      const followed = r.frames.filter((f) => f.stages);
+      const p = (pick: (f: (typeof followed)[number]) => number) => median(followed.map(pick));
+      const rest = p((f) => f.detectMs - (f.stages?.cropMs ?? 0) - (f.stages?.meshMs ?? 0) - (f.stages?.irisMs ?? 0));
+      return [
+        face.name,
+        p((f) => f.stages?.cropMs ?? 0).toFixed(2),
+        p((f) => f.stages?.meshMs ?? 0).toFixed(2),
+        p((f) => f.stages?.irisMs ?? 0).toFixed(2),
+        rest.toFixed(2),
+      ];
+    }),
+  );
   console.log('\nafter against before, the same frames (|Δ code| in quantisation steps):\n');
   printMarkdownTable(['face', 'code values', 'median', 'p95', 'within 1 step'], agreement);
   const first = runs.values().next().value as TrackerRunResult;

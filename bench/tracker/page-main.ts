@@ -22,6 +22,8 @@ export interface FrameResult {
   detectMs: number;
   roundTripMs: number;
   detected: boolean;
+  /** Crop, mesh and iris ms of a followed frame (null when the detector ran). */
+  stages: { cropMs: number; meshMs: number; irisMs: number } | null;
   /** Flat 478 x 3, or null when no face was found. */
   landmarks: number[] | null;
 }
@@ -84,6 +86,7 @@ async function runTracker(o: TrackerRunOptions): Promise<TrackerRunResult> {
         detectMs: d.detectMs,
         roundTripMs,
         detected: d.detected,
+        stages: d.stages,
         landmarks: face ? Array.from(face.landmarks) : null,
       });
     }

@@ -99,7 +99,14 @@ describe('TrackerClient', () => {
     expect(worker.posted.at(-1)?.transfer).toEqual([f]);
     expect(client.busy).toBe(true);
     worker.answer({ type: 'result', id: id!, width: 4, height: 3, faces: [face], detectMs: 7, detected: true });
-    await expect(tracked).resolves.toEqual({ width: 4, height: 3, faces: [face], detectMs: 7, detected: true });
+    await expect(tracked).resolves.toEqual({
+      width: 4,
+      height: 3,
+      faces: [face],
+      detectMs: 7,
+      detected: true,
+      stages: null,
+    });
     expect(client.busy).toBe(false);
   });
 

@@ -3,6 +3,7 @@
  * `detect` a still. Holds no tracker itself, so a page that imports it loads neither human nor
  * tfjs; those live in the worker's bundle.
  */
+import type { MeshTrackTimes } from './mesh-tracker';
 import type { TrackerOptions } from './tracker';
 import type { TrackerResponse, WireFace } from './tracker-protocol';
 
@@ -38,6 +39,8 @@ export interface Detection {
   detectMs: number;
   /** Whether the detector ran on this frame (false: the face was followed from the last one). */
   detected: boolean;
+  /** Where a followed frame's time went in the worker (crop, mesh model, iris model); else null. */
+  stages: MeshTrackTimes | null;
 }
 
 interface Pending {
@@ -89,7 +92,14 @@ export class TrackerClient {
           return;
         case 'result':
           this.settle(m.id, (p) =>
-            p.resolve({ width: m.width, height: m.height, faces: m.faces, detectMs: m.detectMs, detected: m.detected }),
+            p.resolve({
+              width: m.width,
+              height: m.height,
+              faces: m.faces,
+              detectMs: m.detectMs,
+              detected: m.detected,
+              stages: m.stages ?? null,
+            }),
           );
           return;
         case 'dropped':

@@ -3,6 +3,7 @@
  * in flight per frame id; the worker keeps only the LATEST waiting frame (a late frame is
  * worthless for a live call) and answers the ones it skipped with 'dropped'.
  */
+import type { MeshTrackTimes } from './mesh-tracker';
 import type { TrackedFace, TrackerOptions } from './tracker';
 
 export type TrackerRequest =
@@ -29,6 +30,8 @@ export type TrackerResponse =
       detectMs: number;
       /** Whether the face detector ran (false: the face was followed from the last frame). */
       detected: boolean;
+      /** A followed frame's stage times (null when the detector ran). */
+      stages?: MeshTrackTimes | null;
     }
   | { type: 'dropped'; id: number }
   /** `id` null: the tracker failed to load, or the worker got a request it could not read. */

@@ -14,7 +14,14 @@
  */
 import type { Config, FaceResult, Human as HumanType, Input } from '@vladmandic/human';
 import { LANDMARK_COUNT, type Landmarks, landmarksFromMesh } from '../landmarks';
-import { type MeshTrack, MeshTracker, type Roi, roiFromLandmarks, roiUsable } from './mesh-tracker';
+import {
+  type MeshTrack,
+  MeshTracker,
+  type MeshTrackTimes,
+  type Roi,
+  roiFromLandmarks,
+  roiUsable,
+} from './mesh-tracker';
 
 export { MESH_MODEL_INPUT } from './tracker-constants';
 
@@ -68,6 +75,8 @@ export interface TrackResult {
   detectMs: number;
   /** Whether the face detector ran on this frame (always, unless `tracking` followed a face). */
   detected: boolean;
+  /** Where a followed frame's time went (null when the detector ran). */
+  stages: MeshTrackTimes | null;
   backend: string;
 }
 
@@ -192,7 +201,16 @@ export class FaceTracker {
       if (track) {
         this.roi = roiFromLandmarks(track.mesh);
         const faces = [trackedFaceFromTrack(track)];
-        return { faces, width, height, detectMs: performance.now() - start, detected: false, backend: this.backend };
+        const stages = { ...this.meshTracker.times };
+        return {
+          faces,
+          width,
+          height,
+          detectMs: performance.now() - start,
+          detected: false,
+          stages,
+          backend: this.backend,
+        };
       }
     }
     const result = await this.human.detect(input);
@@ -204,12 +222,15 @@ export class FaceTracker {
     }
     const first = result.face.find((f) => f.mesh?.length === LANDMARK_COUNT);
     this.roi = this.meshTracker && first ? roiFromLandmarks(first.mesh) : null;
-    return { faces, width, height, detectMs: performance.now() - start, detected: true, backend: this.backend };
-  }
-
-  /** Stage times of the last frame the mesh tracker followed (bench and diagnostics). */
-  get trackTimes() {
-    return this.meshTracker?.times ?? null;
+    return {
+      faces,
+      width,
+      height,
+      detectMs: performance.now() - start,
+      detected: true,
+      stages: null,
+      backend: this.backend,
+    };
   }
 
   dispose(): void {

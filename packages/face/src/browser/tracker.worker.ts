@@ -59,6 +59,7 @@ async function track(id: number, frame: ImageBitmap): Promise<void> {
         faces: result.faces,
         detectMs: result.detectMs,
         detected: result.detected,
+        stages: result.stages,
       },
       result.faces.map((f) => f.landmarks.buffer as ArrayBuffer),
     );
