@@ -211,6 +211,39 @@ describe('inference node API', () => {
     c.ws.close();
   });
 
+  it('with frame credits, keeps no more frames in flight than the page has not answered', async () => {
+    const c = await authed(running.port);
+    c.sendJson({ type: 'register-sender', peerId: 'pc', avatarHash: HASH, source: 'synthetic-head' });
+    await c.next((m) => m.type === 'registered');
+    c.sendJson({ type: 'set-view', view: { kind: 'flat', width: 32, height: 32 } });
+    await c.next((m) => m.type === 'ok');
+    c.sendJson({ type: 'set-output', format: 'rgba', frameCredits: 1 });
+    await c.next((m) => m.type === 'ok');
+    const rendered = async (seq: number) => {
+      c.ws.send(encodeDriverFrameEnvelope('pc', driverFrame(seq)));
+      c.sendJson({ type: 'ping' });
+      await c.next((m) => m.type === 'pong');
+      await running.node.framesIdle();
+    };
+    await rendered(1);
+    await waitFor(() => c.binaries.length === 1);
+    // Unanswered: the next frames are dropped before rendering, not queued.
+    await rendered(2);
+    await rendered(3);
+    expect(c.binaries.length).toBe(1);
+    c.sendJson({ type: 'frame-received' });
+    await rendered(4);
+    await waitFor(() => c.binaries.length === 2);
+    expect(decodeRenderedFrame(c.binaries[1]!).header.seq).toBe(4);
+    // Without credits (the default) frames flow as before.
+    c.sendJson({ type: 'set-output', format: 'rgba' });
+    await c.next((m) => m.type === 'ok');
+    await rendered(5);
+    await rendered(6);
+    await waitFor(() => c.binaries.length === 4);
+    c.ws.close();
+  });
+
   it('labels a frame with the view it was rendered for, even when the view changes mid-render', async () => {
     const c = await authed(running.port);
     c.sendJson({ type: 'register-sender', peerId: 'p3', avatarHash: HASH, source: 'synthetic-head' });

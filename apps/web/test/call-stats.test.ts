@@ -40,4 +40,15 @@ describe('call stats overlay numbers', () => {
     expect(stats.totalFramesRendered).toBe(GLASS_SAMPLES + 51);
     expect(stats.snapshot().glassToGlassMs).toEqual({ p50: 100, p95: 300 });
   });
+
+  it('starts glass to glass afresh when the layout on screen changes (a quilt is far slower than flat)', () => {
+    const stats = new CallStats();
+    const now = Date.now();
+    for (let i = 0; i < 100; i++) stats.frameRendered(now - 80, 'flat');
+    stats.frameRendered(now - 3000, 'quilt');
+    stats.frameRendered(now - 3000, 'quilt');
+    expect(stats.snapshot().glassToGlassMs?.p50).toBeGreaterThanOrEqual(3000);
+    stats.frameRendered(now - 80, 'flat');
+    expect(stats.snapshot().glassToGlassMs?.p95).toBeLessThan(1000);
+  });
 });

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import {
   INFERENCE_PROTOCOL_VERSION,
+  MAX_FRAME_CREDITS,
   MAX_INFERENCE_TOKEN_LENGTH,
   MAX_PREVIEW_TILE_SIDE,
   MAX_PREVIEW_VIEWS,
@@ -135,6 +136,20 @@ export const SetOutput = z.strictObject({
   type: z.literal('set-output'),
   format: OutputFormat,
   jpegQuality: z.number().int().min(1).max(100).optional(),
+  /**
+   * Flow control: the page answers every rendered frame it receives with `frame-received`, and
+   * the node keeps at most this many unanswered frames in flight (it drops frames before
+   * rendering meanwhile, latest wins). Without it a page slower than the node at taking in
+   * frames (a 45 MB quilt each) queues them in the sockets and its latency grows without bound.
+   * Absent: no flow control (only the node's send-buffer limit).
+   */
+  frameCredits: z.number().int().min(1).max(MAX_FRAME_CREDITS).optional(),
+});
+
+/** One or more rendered frames taken in by the page (see SetOutput.frameCredits); no reply. */
+export const FrameReceived = z.strictObject({
+  type: z.literal('frame-received'),
+  frames: z.number().int().min(1).max(64).optional(),
 });
 
 /**
@@ -167,6 +182,7 @@ export const InferenceClientMessage = z.discriminatedUnion('type', [
   SetView,
   SetQuality,
   SetOutput,
+  FrameReceived,
   PreviewAvatar,
   GetStats,
   InferencePing,

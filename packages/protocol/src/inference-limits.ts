@@ -47,3 +47,6 @@ export const MAX_PREVIEW_TILE_SIDE = 512;
 export const MAX_PREVIEW_YAW_DEG = 60;
 /** What a preview-avatar request gets for the fields it leaves out. */
 export const PREVIEW_DEFAULTS = { maxYawDeg: 30, pitchDeg: 0, tileSize: 192, format: 'png' } as const;
+
+/** Most rendered frames a page may let the node keep in flight (SetOutput.frameCredits). */
+export const MAX_FRAME_CREDITS = 8;

@@ -9,6 +9,7 @@ import type { JWTVerifyGetKey } from 'jose';
 import type { Logger } from '../log';
 import type { InferenceNode } from '../node';
 import type { AdaptiveQuality, QualityLevel } from '../render/quality';
+import type { FrameCredits } from './frame-credits';
 import type { PreviewRequests } from './preview-requests';
 
 /** The client message of one tag (what each handler takes). */
@@ -71,6 +72,7 @@ export interface ConnectionContext {
   readonly auth: ConnectionAuth;
   readonly peers: Map<string, PeerState>;
   readonly output: OutputSettings;
+  readonly frameCredits: FrameCredits;
   readonly adaptive: AdaptiveQuality;
   readonly counters: ConnectionCounters;
   readonly previews: PreviewRequests;

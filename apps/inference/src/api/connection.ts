@@ -23,6 +23,7 @@ import type {
   OutputSettings,
   PeerState,
 } from './connection-context';
+import { FrameCredits } from './frame-credits';
 import { setOutput, setQuality, setView } from './handlers/output';
 import { driverFrame, enrollSender, registerSender, unregisterSender, uploadTriplane } from './handlers/senders';
 import { getStats, hello, ping } from './handlers/session';
@@ -66,6 +67,7 @@ export class Connection implements FrameSink, ConnectionContext {
     fixedQuality: null,
   };
   readonly adaptive: AdaptiveQuality;
+  readonly frameCredits = new FrameCredits();
   private queue: Promise<void> = Promise.resolve();
   readonly counters: ConnectionCounters = {
     messages: 0,
@@ -186,6 +188,8 @@ export class Connection implements FrameSink, ConnectionContext {
         return setQuality(this, msg);
       case 'set-output':
         return setOutput(this, msg);
+      case 'frame-received':
+        return this.frameCredits.received(msg.frames);
       case 'get-stats':
         return getStats(this);
       case 'ping':
@@ -243,7 +247,7 @@ export class Connection implements FrameSink, ConnectionContext {
   }
 
   canSend(): boolean {
-    return !this.isClosed && this.socket.bufferedAmount < MAX_SEND_BUFFER_BYTES;
+    return !this.isClosed && this.socket.bufferedAmount < MAX_SEND_BUFFER_BYTES && this.frameCredits.allows();
   }
 
   deliver(
@@ -276,6 +280,7 @@ export class Connection implements FrameSink, ConnectionContext {
       image,
     );
     this.socket.send(out);
+    this.frameCredits.sent();
     this.counters.framesSent++;
     this.counters.bytesSent += out.length;
   }
@@ -300,6 +305,8 @@ export class Connection implements FrameSink, ConnectionContext {
       qualityMode: this.output.fixedQuality ? 'fixed' : 'auto',
       format: this.output.format,
       previews: this.previews.size,
+      framesUnanswered: this.frameCredits.unanswered,
+      frameCredits: this.frameCredits.counters,
       ...this.counters,
     };
   }

@@ -9,6 +9,7 @@ import { MAX_PHOTO_BYTES } from '../../src/enrollment-limits';
 import {
   INFERENCE_PROTOCOL_VERSION,
   MAX_ENROLLMENT_LANDMARKS,
+  MAX_FRAME_CREDITS,
   MAX_INFERENCE_BINARY_BYTES,
   MAX_INFERENCE_TOKEN_LENGTH,
   MAX_PREVIEW_TILE_SIDE,
@@ -391,7 +392,9 @@ export const INFERENCE_CLIENT_MESSAGE_SPEC: Spec = {
       type: lit('set-output'),
       format: oneOf('rgba', 'png', 'jpeg'),
       'jpegQuality?': int(1, 100),
+      'frameCredits?': int(1, MAX_FRAME_CREDITS),
     }),
+    'frame-received': message({ type: lit('frame-received'), 'frames?': int(1, 64) }),
     'preview-avatar': message({
       type: lit('preview-avatar'),
       requestId: id,
@@ -454,6 +457,9 @@ export function validInferenceMessages(token = 'token'): Record<string, unknown>
     { type: 'set-quality', level: 'auto' },
     { type: 'set-output', format: 'jpeg', jpegQuality: 80 },
     { type: 'set-output', format: 'rgba' },
+    { type: 'set-output', format: 'rgba', frameCredits: 2 },
+    { type: 'frame-received' },
+    { type: 'frame-received', frames: 3 },
     {
       type: 'preview-avatar',
       requestId: 'r1',

@@ -24,5 +24,6 @@ export function setQuality(ctx: ConnectionContext, msg: ClientMessageOf<'set-qua
 export function setOutput(ctx: ConnectionContext, msg: ClientMessageOf<'set-output'>): void {
   ctx.output.format = msg.format;
   ctx.output.jpegQuality = msg.jpegQuality ?? DEFAULT_JPEG_QUALITY;
+  ctx.frameCredits.configure(msg.frameCredits ?? null);
   ctx.send({ type: 'ok', inReplyTo: msg.type });
 }

@@ -17,9 +17,11 @@ export interface StatsSnapshot {
   /** Inference node render rate (frames drawn per second). */
   fpsRendered: number;
   /**
-   * Glass to glass over the last GLASS_SAMPLES rendered frames: the time a rendered head arrives
-   * here minus the capture time of the sender's camera frame it shows (the sender's tracker,
-   * the SFU hop and this computer's node included; clocks skewed across machines as above).
+   * Glass to glass over the last GLASS_SAMPLES rendered frames of the layout on screen now
+   * (flat or quilt: a quilt takes far longer, and a mode switch starts the count afresh): the
+   * time a rendered head arrives here minus the capture time of the sender's camera frame it
+   * shows (the sender's tracker, the SFU hop and this computer's node included; clocks skewed
+   * across machines as above).
    */
   glassToGlassMs: { p50: number; p95: number } | null;
 }
@@ -62,6 +64,9 @@ class Recent {
     this.values.push(v);
     if (this.values.length > this.capacity) this.values.shift();
   }
+  clear(): void {
+    this.values.length = 0;
+  }
   percentiles(): { p50: number; p95: number } | null {
     if (this.values.length === 0) return null;
     const sorted = [...this.values].sort((a, b) => a - b);
@@ -76,6 +81,8 @@ export class CallStats {
   private readonly latency = new Window();
   private readonly rendered = new Window();
   private readonly glass = new Recent(GLASS_SAMPLES);
+  /** The layout the glass samples are of. */
+  private glassLayout: string | null = null;
   /** Bits per second on the wire (both transports: audio, driver frames, DTLS/SCTP/RTP overhead), sampled from getStats. */
   private wireSentBps: number | null = null;
   private wireReceivedBps: number | null = null;
@@ -95,10 +102,17 @@ export class CallStats {
 
   totalFramesRendered = 0;
 
-  /** A rendered head arrived; `captureTimeMs` is the capture time of the driver frame it was rendered from. */
-  frameRendered(captureTimeMs?: number): void {
+  /**
+   * A rendered head arrived; `captureTimeMs` is the capture time of the driver frame it was
+   * rendered from, `layout` the frame's (a new layout starts the glass-to-glass count afresh).
+   */
+  frameRendered(captureTimeMs?: number, layout?: string): void {
     this.totalFramesRendered++;
     this.rendered.add(1);
+    if (layout !== undefined && layout !== this.glassLayout) {
+      this.glass.clear();
+      this.glassLayout = layout;
+    }
     if (captureTimeMs !== undefined && captureTimeMs > 0) this.glass.add(Date.now() - captureTimeMs);
   }
 

@@ -232,17 +232,31 @@ export function openNodeSocket(
   };
 }
 
+/**
+ * Rendered frames the node may have in flight to this page. Two: one arriving while the page
+ * takes in the other, so a flat view keeps its full rate, while a page slower than the node at
+ * taking in quilts makes the node wait instead of queueing them in the sockets (glass-to-glass
+ * grew by seconds a minute without it).
+ */
+export const FRAME_CREDITS = 2;
+
 /** Decodes a rendered frame (raw RGBA or an encoded image) into a bitmap. */
 export async function renderedBitmap(bytes: Uint8Array) {
   return frameBitmap(decodeRenderedFrame(bytes));
 }
 
 /**
- * RGBA8 pixels (width * height * 4) as a bitmap. An ArrayBuffer (one transferred from a worker)
- * is used in place; a Uint8Array is copied (it may be a view into a larger message).
+ * RGBA8 pixels (width * height * 4) as a bitmap, read in place: an ArrayBuffer (one transferred
+ * from a worker) or a view into a message's buffer (nothing else writes to it). A view on shared
+ * memory is copied, as ImageData cannot take one.
  */
 export function rgbaBitmap(pixels: Uint8Array | ArrayBuffer, width: number, height: number): Promise<ImageBitmap> {
-  const data = pixels instanceof ArrayBuffer ? new Uint8ClampedArray(pixels) : Uint8ClampedArray.from(pixels);
+  const data =
+    pixels instanceof ArrayBuffer
+      ? new Uint8ClampedArray(pixels)
+      : pixels.buffer instanceof ArrayBuffer
+        ? new Uint8ClampedArray(pixels.buffer, pixels.byteOffset, pixels.byteLength)
+        : new Uint8ClampedArray(pixels);
   return createImageBitmap(new ImageData(data, width, height));
 }
 
@@ -378,11 +392,15 @@ export function connectInferenceNode(
         }
         callbacks.onStatus(s, node);
       },
-      onBinary: (bytes) => frames.push(bytes),
+      onBinary: (bytes) => {
+        // Taken in: the node may send the next (flow control, FRAME_CREDITS).
+        socket.send({ type: 'frame-received' });
+        frames.push(bytes);
+      },
       onMessage: (message) => {
         switch (message.type) {
           case 'welcome':
-            socket.send({ type: 'set-output', format: 'rgba' });
+            socket.send({ type: 'set-output', format: 'rgba', frameCredits: FRAME_CREDITS });
             socket.send({ type: 'set-view', view });
             for (const [peerId, entry] of peers) register(peerId, entry, 'enrollment');
             break;

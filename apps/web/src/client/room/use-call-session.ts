@@ -124,7 +124,7 @@ export function useCallSession({
     const imageFrom = (from: RendererKind) => (image: RenderedImage) => {
       if (renderers?.kind !== from) return image.bitmap.close();
       store.setImage(image.peerId, image.bitmap, image.header);
-      stats.frameRendered(image.header.captureTimeMs);
+      stats.frameRendered(image.header.captureTimeMs, image.header.layout);
     };
     let renderers: RendererChoice | null = null;
     // The join's token for the node lasts 4 h; a node (re)started after that gets a fresh one.
