@@ -197,7 +197,9 @@ export class FaceTracker {
   async detect(input: Input, width: number, height: number): Promise<TrackResult> {
     const start = performance.now();
     if (this.meshTracker && this.roi && roiUsable(this.roi, width, height)) {
-      const track = await this.meshTracker.track(input as CanvasImageSource, this.roi);
+      // A crop that cannot be followed (the mesh sees no face there, or the frame cannot be
+      // drawn) falls through to the detector on this same frame.
+      const track = await this.meshTracker.track(input as CanvasImageSource, this.roi).catch(() => null);
       if (track) {
         this.roi = roiFromLandmarks(track.mesh);
         const faces = [trackedFaceFromTrack(track)];
