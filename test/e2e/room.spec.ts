@@ -26,6 +26,31 @@ test.describe('rooms and calls', () => {
     await ada.page.getByTestId('mute').click();
     await expect(ada.page.getByTestId('mute')).toHaveAttribute('aria-pressed', 'true');
 
+    // Grace's camera shows a wall for a while: her page says her face is not in view (the
+    // real tracker finds none in the grey frames), and stops saying so once it is back.
+    await expect(grace.page.getByTestId('face-lost')).toHaveCount(0);
+    await grace.page.getByTestId('self-video').evaluate((v: HTMLVideoElement) => {
+      const wall = document.createElement('canvas');
+      wall.width = 640;
+      wall.height = 480;
+      const g = wall.getContext('2d')!;
+      const paint = () => {
+        g.fillStyle = '#8a8a8a';
+        g.fillRect(0, 0, 640, 480);
+      };
+      paint();
+      const timer = setInterval(paint, 100);
+      (window as unknown as { cameraBack: () => void }).cameraBack = () => {
+        clearInterval(timer);
+        v.srcObject = (v as unknown as { cameraStream: MediaStream }).cameraStream;
+      };
+      (v as unknown as { cameraStream: MediaProvider | null }).cameraStream = v.srcObject;
+      v.srcObject = wall.captureStream(15);
+    });
+    await expect(grace.page.getByTestId('face-lost')).toBeVisible({ timeout: 20_000 });
+    await grace.page.evaluate(() => (window as unknown as { cameraBack: () => void }).cameraBack());
+    await expect(grace.page.getByTestId('face-lost')).toHaveCount(0, { timeout: 20_000 });
+
     await grace.page.getByTestId('leave').click();
     await expect(grace.page.getByTestId('left')).toBeVisible();
     await expect(graceTile).toHaveCount(0, { timeout: 30_000 });

@@ -4,12 +4,18 @@ import { DriverEncoder, type DriverSample } from '../face/driver-from-face';
 
 /** Driver frames are sent at up to this rate; the tracker may be slower (then fewer go out). */
 export const MAX_DRIVER_FPS = 30;
+/** No face for this long and the sender is told (a blink of a lost frame is not news). */
+export const FACE_LOST_AFTER_MS = 1000;
 
 export interface CaptureCallbacks {
   /** A frame to publish (already encoded). */
   send: (bytes: Uint8Array, frame: DriverFrame) => void;
   /** The sender's own latest pose (for motion parallax and the self view). */
   onSample?: (sample: DriverSample | null) => void;
+  /** The face has not been found for FACE_LOST_AFTER_MS (true), or is found again (false). */
+  onFaceLost?: (lost: boolean) => void;
+  /** The tracker did not start (its models or wasm did not load): no driver frames will go out. */
+  onTrackerFailed?: (message: string) => void;
 }
 
 /**
@@ -27,6 +33,8 @@ export class DriverCapture {
   lastDetectMs = 0;
   calibrating = true;
   readonly encoder = new DriverEncoder();
+  private lostSince: number | null = null;
+  private reportedLost = false;
 
   constructor(
     private readonly video: HTMLVideoElement,
@@ -37,7 +45,27 @@ export class DriverCapture {
   start(): void {
     if (this.running) return;
     this.running = true;
+    this.tracker.ready.catch((error: unknown) => {
+      this.stop();
+      this.callbacks.onTrackerFailed?.(String((error as Error)?.message ?? error));
+    });
     void this.loop();
+  }
+
+  private noFace(): void {
+    const now = performance.now();
+    this.lostSince ??= now;
+    if (!this.reportedLost && now - this.lostSince >= FACE_LOST_AFTER_MS) {
+      this.reportedLost = true;
+      this.callbacks.onFaceLost?.(true);
+    }
+  }
+
+  private faceFound(): void {
+    this.lostSince = null;
+    if (!this.reportedLost) return;
+    this.reportedLost = false;
+    this.callbacks.onFaceLost?.(false);
   }
 
   private async loop(): Promise<void> {
@@ -58,9 +86,11 @@ export class DriverCapture {
         const face = detection.faces[0];
         if (!face) {
           this.lostFrames++;
+          this.noFace();
           this.callbacks.onSample?.(null);
           continue;
         }
+        this.faceFound();
         this.trackedFrames++;
         const sample = this.encoder.sample(face.landmarks, detection.width, detection.height);
         this.calibrating = sample.calibrating;
@@ -70,6 +100,7 @@ export class DriverCapture {
         this.callbacks.send(encodeDriverFrame(frame), frame);
       } catch {
         this.lostFrames++;
+        this.noFace();
         await new Promise((resolve) => setTimeout(resolve, 200));
       }
     }

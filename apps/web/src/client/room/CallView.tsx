@@ -41,19 +41,30 @@ export function CallView({
   const inference = useRef<InferenceNode | null>(null);
   const capture = useRef<DriverCapture | null>(null);
   const viewer = useRef<ViewerOffset>(null);
-  const { session, inferenceStatus, nodeInfo, sources, renderer, pageInfo, pageError, mediaError, calibrating } =
-    useCallSession({
-      slug,
-      join,
-      choice,
-      store,
-      stats,
-      rerender,
-      selfVideo,
-      inference,
-      capture,
-      viewer,
-    });
+  const {
+    session,
+    inferenceStatus,
+    nodeInfo,
+    sources,
+    renderer,
+    pageInfo,
+    pageError,
+    mediaError,
+    calibrating,
+    faceLost,
+    trackerError,
+  } = useCallSession({
+    slug,
+    join,
+    choice,
+    store,
+    stats,
+    rerender,
+    selfVideo,
+    inference,
+    capture,
+    viewer,
+  });
 
   // The view the node renders: set on mode changes, and (with parallax) as the viewer moves.
   useEffect(() => {
@@ -108,7 +119,19 @@ export function CallView({
         >
           {muted ? 'Unmute' : 'Mute'}
         </button>
-        {calibrating && <span className="badge">measuring your neutral face: look ahead, relaxed</span>}
+        {calibrating && !faceLost && !trackerError && (
+          <span className="badge">measuring your neutral face: look ahead, relaxed</span>
+        )}
+        {faceLost && !trackerError && (
+          <span className="badge warn" data-testid="face-lost" role="status">
+            your face is not in view: the others see your last expression until it is
+          </span>
+        )}
+        {trackerError && (
+          <span className="badge warn" data-testid="tracker-failed" role="alert">
+            face tracking did not start ({trackerError}): the others see your head still
+          </span>
+        )}
         <button type="button" className="danger" data-testid="leave" onClick={onLeave}>
           Leave
         </button>

@@ -40,6 +40,10 @@ export interface CallSessionState {
   mediaError: string | null;
   /** The sender's neutral face is still being measured. */
   calibrating: boolean;
+  /** The tracker has not found the sender's face for a second: others see the last expression. */
+  faceLost: boolean;
+  /** Why the face tracker did not start (no driver frames go out); null when it runs. */
+  trackerError: string | null;
 }
 
 /** Refs the call view owns and reads outside React state (they must be stable: useRef); the hook fills them in. */
@@ -103,6 +107,8 @@ export function useCallSession({
   const [pageError, setPageError] = useState<string | null>(null);
   const [mediaError, setMediaError] = useState<string | null>(null);
   const [calibrating, setCalibrating] = useState(true);
+  const [faceLost, setFaceLost] = useState(false);
+  const [trackerError, setTrackerError] = useState<string | null>(null);
 
   useEffect(() => {
     let closed = false;
@@ -168,6 +174,8 @@ export function useCallSession({
           viewer.current = sample ? { x: sample.pose.translation[0], y: sample.pose.translation[1] } : null;
           if (sample) setCalibrating(sample.calibrating);
         },
+        onFaceLost: setFaceLost,
+        onTrackerFailed: setTrackerError,
       });
       capture.current.start();
     };
@@ -218,5 +226,17 @@ export function useCallSession({
   }, [join, slug, choice, store, stats, rerender, selfVideo, inference, capture, viewer]);
 
   const sources = renderer === 'page' ? sourcesBy.page : sourcesBy.node;
-  return { session, inferenceStatus, nodeInfo, sources, renderer, pageInfo, pageError, mediaError, calibrating };
+  return {
+    session,
+    inferenceStatus,
+    nodeInfo,
+    sources,
+    renderer,
+    pageInfo,
+    pageError,
+    mediaError,
+    calibrating,
+    faceLost,
+    trackerError,
+  };
 }
