@@ -57,11 +57,38 @@ export function shiftGaze(img: RgbaImage, landmarks: ArrayLike<number>, shiftPx:
 }
 
 /**
+ * One eye closed: inside the eye opening (a little wider and taller than shiftGaze's ellipse)
+ * the content slides down from above the upper lid by 1.6 lid gaps, all of it over the inner
+ * 60 % and fading to nothing at the edge, so lid skin covers the eye. `side` is the person's.
+ */
+export function closeEye(img: RgbaImage, landmarks: ArrayLike<number>, side: 'left' | 'right'): RgbaImage {
+  const [outer, inner, upper, lower] =
+    side === 'right'
+      ? [LM.rightEyeOuter, LM.rightEyeInner, LM.rightEyeUpperLid, LM.rightEyeLowerLid]
+      : [LM.leftEyeOuter, LM.leftEyeInner, LM.leftEyeUpperLid, LM.leftEyeLowerLid];
+  const a = point(landmarks, outer);
+  const b = point(landmarks, inner);
+  const gap = Math.max(3, Math.abs(point(landmarks, lower)[1] - point(landmarks, upper)[1]));
+  const e = { cx: (a[0] + b[0]) / 2, cy: (a[1] + b[1]) / 2, rx: (Math.abs(b[0] - a[0]) / 2) * 1.15, ry: gap * 1.1 };
+  return remapRGBA(img, img.width, img.height, (x, y, xy) => {
+    xy[0] = x;
+    xy[1] = y;
+    const r = ((x - e.cx) / e.rx) ** 2 + ((y - e.cy) / e.ry) ** 2;
+    if (r < 1) xy[1] = y - 1.6 * gap * (1 - smoothstep(0.6, 1, r));
+  });
+}
+
+/**
  * Jaw drop by `amount` pixels at the lip centre: below the lip seam the face slides down by
  * amount * lens(x) * fade(y) (lens: 1 at the centre, 0 at the mouth corners; fade: 1 to the
  * chin, 0 a little below it), and the opening between the lips is painted as a dark mouth.
  */
-export function openMouth(img: RgbaImage, landmarks: ArrayLike<number>, amount: number): RgbaImage {
+export function openMouth(
+  img: RgbaImage,
+  landmarks: ArrayLike<number>,
+  amount: number,
+  options: { teeth?: boolean } = {},
+): RgbaImage {
   const left = point(landmarks, LM.mouthCornerRight);
   const right = point(landmarks, LM.mouthCornerLeft);
   const up = point(landmarks, LM.upperLipInner);
@@ -100,9 +127,15 @@ export function openMouth(img: RgbaImage, landmarks: ArrayLike<number>, amount: 
         // Inside the opening: dark, a little lighter toward the lips.
         const depth = Math.min(1, (sy + amount * l - y) / Math.max(1, amount * l));
         const shade = 0.55 + 0.45 * Math.min(depth, 1 - depth) * 2;
-        out.data[o] = mouth[0] * shade;
-        out.data[o + 1] = mouth[1] * shade;
-        out.data[o + 2] = mouth[2] * shade;
+        // Upper teeth (options.teeth): the top 40 % of the opening, off-white, a darker seam
+        // between teeth every sixth of the mouth's half width.
+        const toothRow = y - sy < 0.4 * amount * l;
+        const seamBetween = Math.abs(((x - cx) / (halfW / 3)) % 1) < 0.12;
+        const colour = options.teeth && toothRow ? (seamBetween ? [150, 140, 128] : [226, 220, 204]) : mouth;
+        const lit = options.teeth && toothRow ? 1 : shade;
+        out.data[o] = (colour[0] as number) * lit;
+        out.data[o + 1] = (colour[1] as number) * lit;
+        out.data[o + 2] = (colour[2] as number) * lit;
         out.data[o + 3] = 255;
       } else {
         sampleBilinear(img, x, ys, tmp, 0);

@@ -113,23 +113,25 @@ export interface AlignedFace {
   landmarks: Float64Array;
 }
 
-/**
- * Crops and aligns a photo. Large photos are first shrunk by an integer factor so the bilinear
- * warp never minifies by more than 2x; outside the photo the edge pixels extend.
- */
+/** Crops and aligns a photo (warpToSquare with the FFHQ alignment). */
 export function alignFace(img: RgbaImage, landmarks: ArrayLike<number>, size = ALIGNED_SIZE): AlignedFace {
   const alignment = ffhqAlignment(landmarks, size);
-  const scale = similarityScale(alignment.toCrop);
-  const shrink = Math.max(1, Math.floor(1 / (2 * scale)));
-  let source = img;
-  let toCrop = alignment.toCrop;
-  if (shrink > 1) {
-    source = shrinkImage(img, shrink);
-    // A shrunk pixel k covers source pixels [k·f, (k+1)·f): coordinates scale by 1/f.
-    toCrop = { a: toCrop.a * shrink, b: toCrop.b * shrink, tx: toCrop.tx, ty: toCrop.ty };
-  }
-  const image = warpSimilarityRGBA(source, toCrop, size, size);
+  const image = warpToSquare(img, alignment.toCrop, size);
   return { image, alignment, landmarks: alignLandmarks(landmarks, alignment) };
+}
+
+/**
+ * The size x size image a similarity (source pixel -> output pixel) maps the photo to. Large
+ * photos are first shrunk by an integer factor so the bilinear warp never minifies by more than
+ * 2x; outside the photo the edge pixels extend.
+ */
+export function warpToSquare(img: RgbaImage, toOut: Similarity2D, size: number): RgbaImage {
+  const scale = similarityScale(toOut);
+  const shrink = Math.max(1, Math.floor(1 / (2 * scale)));
+  if (shrink === 1) return warpSimilarityRGBA(img, toOut, size, size);
+  // A shrunk pixel k covers source pixels [k·f, (k+1)·f): coordinates scale by 1/f.
+  const scaled = { a: toOut.a * shrink, b: toOut.b * shrink, tx: toOut.tx, ty: toOut.ty };
+  return warpSimilarityRGBA(shrinkImage(img, shrink), scaled, size, size);
 }
 
 /** Where the alignment puts a source point (convenience for tests and overlays). */

@@ -8,6 +8,7 @@ export * from './canonical';
 export * from './capture';
 export * from './delaunay';
 export * from './expression';
+export * from './face-crop';
 export * from './landmark-plausibility';
 export * from './landmarks';
 export * from './neutral';
