@@ -6,9 +6,10 @@
  * the crop's eyes and mouth belong on the avatar.
  *
  * Why not the FFHQ frame the lift uses (align.ts): that one hangs on four points (the eye
- * openings' means and the mouth corners) that move with blinks, gaze and speech, and a tracker's
- * pixel of noise there moves a 128 px crop by a quarter pixel, which at a face's detail costs
- * 5 to 7 dB. Forty-two rigid points average the noise out and ignore the expression.
+ * openings' means and the mouth corners) that move with blinks, gaze and speech; a quarter
+ * pixel of a 128 px crop already costs several dB at a face's detail. Forty-two rigid points
+ * average the tracker's noise and ignore the expression. What is left (a tracker places a face
+ * a pixel or two apart in two framings) the receiver registers (face-crop-composite.ts).
  */
 import { HolocallError } from '@holocall/protocol';
 import { RIGID_LANDMARKS } from './landmarks';
