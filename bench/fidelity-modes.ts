@@ -162,8 +162,8 @@ async function main(): Promise<void> {
       const withCrop: Rgba = { width: SIZE, height: SIZE, data: out.pixels.slice() };
       const placement = placeCrop(anchors, cropFrame, camera, camera, camera, SIZE, SIZE);
       if (!placement) throw new Error('the crop found no place in the source view');
-      registerCrop(withCrop.data, SIZE, { size: CROP, data: crop.data }, placement);
-      compositeFaceCrop(withCrop.data, SIZE, { size: CROP, data: crop.data }, placement);
+      registerCrop(withCrop.data, SIZE, crop, placement);
+      compositeFaceCrop(withCrop.data, SIZE, crop, placement);
       const gains: string[] = [];
       for (const size of SCORE_SIZES) {
         const ref = resized(driver.image, size);

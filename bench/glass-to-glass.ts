@@ -193,6 +193,13 @@ async function main(): Promise<void> {
       ms(percentile(values, 99)),
       vsBase ? `${(percentile(values, 50) / percentile(hops, 50)).toFixed(1)}x` : '1.0x',
     ];
+    /** A part of the whole: its frame count and percentiles, no ratio. */
+    const part = (label: string, values: readonly number[], digits = 1) => [
+      label,
+      `${values.length}`,
+      ...[50, 95, 99].map((p) => ms(percentile(values, p), digits)),
+      '-',
+    ];
     console.log('');
     printMarkdownTable(
       ['path', 'frames', 'p50 ms', 'p95 ms', 'p99 ms', 'p50 vs SFU hop'],
@@ -211,58 +218,16 @@ async function main(): Promise<void> {
           `${g2g.length}/${measuredFrames}`,
           true,
         ),
-        [
-          '  of which: receiver -> node -> rendered frame back',
-          `${renderPart.length}`,
-          ms(percentile(renderPart, 50)),
-          ms(percentile(renderPart, 95)),
-          ms(percentile(renderPart, 99)),
-          '-',
-        ],
-        [
-          '  of which: node render time (frame header)',
-          `${renderMs.length}`,
-          ms(percentile(renderMs, 50)),
-          ms(percentile(renderMs, 95)),
-          ms(percentile(renderMs, 99)),
-          '-',
-        ],
+        part('  of which: receiver -> node -> rendered frame back', renderPart),
+        part('  of which: node render time (frame header)', renderMs),
         ...(withTracker
           ? [
-              [
-                '  of which: camera frame -> sent (tracker, hand-over to Node, capture step)',
-                `${senderPart.length}`,
-                ms(percentile(senderPart, 50)),
-                ms(percentile(senderPart, 95)),
-                ms(percentile(senderPart, 99)),
-                '-',
-              ],
-              [
-                '  of which: sender face tracker (worker ms)',
-                `${trackerMs.length}`,
-                ms(percentile(trackerMs, 50)),
-                ms(percentile(trackerMs, 95)),
-                ms(percentile(trackerMs, 99)),
-                '-',
-              ],
+              part('  of which: camera frame -> sent (tracker, hand-over to Node, capture step)', senderPart),
+              part('  of which: sender face tracker (worker ms)', trackerMs),
             ]
           : []),
-        [
-          '  of which: sender capture step (fit + code + encode)',
-          `${capture.length}`,
-          ms(percentile(capture, 50), 2),
-          ms(percentile(capture, 95), 2),
-          ms(percentile(capture, 99), 2),
-          '-',
-        ],
-        [
-          '  of which: receiver decode + copy of the RGBA frame',
-          `${decodeMs.length}`,
-          ms(percentile(decodeMs, 50), 2),
-          ms(percentile(decodeMs, 95), 2),
-          ms(percentile(decodeMs, 99), 2),
-          '-',
-        ],
+        part('  of which: sender capture step (fit + code + encode)', capture, 2),
+        part('  of which: receiver decode + copy of the RGBA frame', decodeMs, 2),
       ],
     );
     const p50 = percentile(g2g, 50);

@@ -15,7 +15,7 @@ function texturedCrop(size: number, shift = 0) {
     for (let x = 0; x < size; x++) {
       data.set([...texture(x - shift, y), 255], (y * size + x) * 4);
     }
-  return { size, data };
+  return { width: size, height: size, data };
 }
 
 /** Output = the unmoved texture at 2x (crop index = (x + 0.5) / 2 - 0.5), fully covered. */
@@ -69,7 +69,7 @@ describe('face crop composite', () => {
   });
 
   it('paints only inside the regions, where the head covers the output, fading at the edge', () => {
-    const crop = { size: 64, data: new Uint8ClampedArray(64 * 64 * 4).fill(255) };
+    const crop = { width: 64, height: 64, data: new Uint8ClampedArray(64 * 64 * 4).fill(255) };
     const out = new Uint8ClampedArray(128 * 128 * 4);
     for (let p = 0; p < 128 * 128; p++) out[4 * p + 3] = p < 128 * 64 ? 255 : 0; // top half covered
     const painted = compositeFaceCrop(out, 128, crop, placement(128));

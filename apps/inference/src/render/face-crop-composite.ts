@@ -13,15 +13,19 @@
  * Not yet in the call: the crop's transport and the receiving page's hand-over are the next
  * step; bench/fidelity-modes.ts measures what this adds against compact mode.
  */
-import { applySimilarity, LEFT_EYE_LOOP, OUTER_LIP_LOOP, RIGHT_EYE_LOOP, type Similarity2D } from '@holocall/face';
+import {
+  applySimilarity,
+  LEFT_EYE_LOOP,
+  OUTER_LIP_LOOP,
+  type RgbaImage,
+  RIGHT_EYE_LOOP,
+  type Similarity2D,
+  sampleBilinear,
+} from '@holocall/face';
 import { type PinholeCamera, pinholeFromCamera25, projectPoint } from '../backends/reference/camera-math';
 
-export interface FaceCrop {
-  /** Side of the square crop in pixels. */
-  size: number;
-  /** RGBA8, size x size. */
-  data: Uint8Array | Uint8ClampedArray;
-}
+/** The live crop: a square RGBA8 image in the face-crop frame. */
+export type FaceCrop = RgbaImage;
 
 /** An ellipse in crop pixels. */
 export interface CropRegion {
@@ -200,25 +204,6 @@ export function placeCrop(
   return { toCrop, regions, strength, box };
 }
 
-/** Bilinear RGB of the crop at continuous (u, v) (pixel centres at +0.5), clamped. */
-function sampleCrop(crop: FaceCrop, u: number, v: number, out: Float64Array): void {
-  const s = crop.size;
-  const x = Math.min(s - 1, Math.max(0, u - 0.5));
-  const y = Math.min(s - 1, Math.max(0, v - 0.5));
-  const x0 = Math.min(s - 2, Math.floor(x));
-  const y0 = Math.min(s - 2, Math.floor(y));
-  const ax = x - x0;
-  const ay = y - y0;
-  const i = (y0 * s + x0) * 4;
-  const j = i + s * 4;
-  const d = crop.data;
-  for (let k = 0; k < 3; k++) {
-    const top = (d[i + k] as number) * (1 - ax) + (d[i + 4 + k] as number) * ax;
-    const bottom = (d[j + k] as number) * (1 - ax) + (d[j + 4 + k] as number) * ax;
-    out[k] = top * (1 - ay) + bottom * ay;
-  }
-}
-
 /** Crop pixels of misregistration searched for (either way, each axis). */
 const REGISTER_RANGE = 2;
 /** The skin band around each region the registration compares: radii from RING[0] to RING[1]. */
@@ -259,11 +244,11 @@ export function registerCrop(
     }
   }
   if (samples.length < 3 * 32) return [0, 0];
-  const rgb = new Float64Array(3);
+  const rgb = new Float32Array(4);
   const cost = (du: number, dv: number) => {
     let sum = 0;
     for (let k = 0; k < samples.length; k += 3) {
-      sampleCrop(crop, (samples[k] as number) + du, (samples[k + 1] as number) + dv, rgb);
+      sampleBilinear(crop, (samples[k] as number) + du, (samples[k + 1] as number) + dv, rgb, 0);
       const o = samples[k + 2] as number;
       for (let ch = 0; ch < 3; ch++) sum += ((rgb[ch] as number) - (pixels[o + ch] as number)) ** 2;
     }
@@ -300,7 +285,7 @@ export function compositeFaceCrop(
 ): number {
   const [a, b, c, d, e, f] = placement.toCrop;
   const [x0, y0, x1, y1] = placement.box;
-  const rgb = new Float64Array(3);
+  const rgb = new Float32Array(4);
   let painted = 0;
   for (let y = y0; y < y1; y++) {
     for (let x = x0; x < x1; x++) {
@@ -318,7 +303,7 @@ export function compositeFaceCrop(
       }
       w *= placement.strength * alpha;
       if (w <= 0) continue;
-      sampleCrop(crop, u, v, rgb);
+      sampleBilinear(crop, u, v, rgb, 0);
       for (let k = 0; k < 3; k++) {
         const value = pixels[o + k] as number;
         pixels[o + k] = Math.round(value + w * ((rgb[k] as number) - value));
